@@ -1,0 +1,81 @@
+//! Node-API binding of `smmap-core`. Deliberately thin: argument shapes are checked by the
+//! TypeScript facade (`index.ts`), algorithms live in the core, and this crate only moves
+//! numbers across, turns core errors into Node-style errors, and owns the one rule the core
+//! cannot: every JavaScript view of a region is detached before the region is unmapped.
+
+mod errors;
+mod manager;
+mod numbers;
+mod region;
+mod view;
+
+use napi::bindgen_prelude::Either;
+use napi::Env;
+use napi_derive::napi;
+use smmap_core::{FileKey, MapWindow};
+
+use numbers::{i64_to_js, to_i64};
+
+pub use manager::NativeManager;
+pub use region::NativeRegion;
+
+/// The OS allocation granularity every region offset is a multiple of.
+#[napi]
+pub fn allocation_granularity() -> f64 {
+  smmap_core::allocation_granularity() as f64
+}
+
+#[napi]
+pub fn is_64_bit() -> bool {
+  smmap_core::is_64_bit()
+}
+
+#[napi]
+pub fn align_to_mmap(num: f64, round_up: bool) -> f64 {
+  i64_to_js(smmap_core::align_to_mmap(to_i64(num), round_up))
+}
+
+/// `MapWindow.align()`: returns the aligned `[ofs, size]`.
+#[napi]
+pub fn window_align(ofs: f64, size: f64) -> Vec<f64> {
+  let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+  window.align();
+  window_to_js(window)
+}
+
+/// `MapWindow.extendLeftTo(other, maxSize)`: returns the new `[ofs, size]`.
+#[napi]
+pub fn window_extend_left_to(ofs: f64, size: f64, other_ofs: f64, other_size: f64, max_size: f64) -> Vec<f64> {
+  let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+  window.extend_left_to(&MapWindow::new(to_i64(other_ofs), to_i64(other_size)), to_i64(max_size));
+  window_to_js(window)
+}
+
+/// `MapWindow.extendRightTo(other, maxSize)`: returns the new `[ofs, size]`.
+#[napi]
+pub fn window_extend_right_to(ofs: f64, size: f64, other_ofs: f64, other_size: f64, max_size: f64) -> Vec<f64> {
+  let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+  window.extend_right_to(&MapWindow::new(to_i64(other_ofs), to_i64(other_size)), to_i64(max_size));
+  window_to_js(window)
+}
+
+/// The current size of a file (stat for a path, fstat for an fd), as `MapRegionList.fileSize()`.
+#[napi]
+pub fn file_size(env: Env, path_or_fd: Either<String, u32>) -> napi::Result<f64> {
+  let key = file_key(&env, path_or_fd)?;
+  smmap_core::file_size(&key).map(numbers::to_js).map_err(|e| errors::throw(&env, e))
+}
+
+fn window_to_js(window: MapWindow) -> Vec<f64> {
+  vec![i64_to_js(window.ofs), i64_to_js(window.size)]
+}
+
+/// A path string or an fd; fds above i32 cannot name a file.
+fn file_key(env: &Env, path_or_fd: Either<String, u32>) -> napi::Result<FileKey> {
+  match path_or_fd {
+    Either::A(path) => Ok(FileKey::Path(path.into())),
+    Either::B(fd) => i32::try_from(fd)
+      .map(FileKey::Fd)
+      .map_err(|_| errors::invalid_arg(env, "a file descriptor must be a non-negative 32-bit integer")),
+  }
+}

@@ -1,0 +1,219 @@
+// smmap's util module: alignment, window arithmetic, regions and region lists. The arithmetic
+// itself lives in the Rust core; these classes hold the values and validate arguments.
+import native = require('./native')
+import { checkBoolean, checkFlags, checkInteger, checkOffset, checkPathOrFd, checkSize, invalidType, type PathOrFd } from './errors'
+
+/** The OS allocation granularity (4096 on Linux, 65536 on Windows); every region starts on a multiple of it. */
+export const ALLOCATIONGRANULARITY: number = native.allocationGranularity()
+
+/**
+ * Rounds `num` down to a multiple of {@link ALLOCATIONGRANULARITY}, or up when `roundUp` is true.
+ * @example alignToMmap(4097, false) // 4096
+ */
+export function alignToMmap(num: number, roundUp: boolean): number {
+  checkInteger('num', num)
+  checkBoolean('roundUp', roundUp)
+  return native.alignToMmap(num, roundUp)
+}
+
+/** Whether this is a 64-bit process (it picks the default window and budget sizes). */
+export function is64Bit(): boolean {
+  return native.is64Bit()
+}
+
+/** Accepts a safe integer or ±Infinity (smmap's `sys.maxsize`), as window arithmetic does. */
+function checkWindowNumber(name: string, value: unknown): asserts value is number {
+  if (value === Infinity || value === -Infinity) return
+  checkInteger(name, value)
+}
+
+/**
+ * A planned (not mapped) window of a file: `[ofs, ofs + size)`, with smmap's exact arithmetic.
+ * @example
+ * const w = new MapWindow(5000, 100)
+ * w.extendLeftTo(new MapWindow(0, 0), 12288) // w is now (0, 5100)
+ */
+export class MapWindow {
+  ofs: number
+  size: number
+
+  constructor(ofs: number, size: number) {
+    checkInteger('ofs', ofs)
+    checkInteger('size', size)
+    this.ofs = ofs
+    this.size = size
+  }
+
+  /** The window of a mapped region. */
+  static fromRegion(region: MapRegion): MapWindow {
+    if (!(region instanceof MapRegion)) throw invalidType('region', 'an instance of MapRegion', region)
+    return new MapWindow(region.ofsBegin(), region.size())
+  }
+
+  ofsBegin(): number {
+    return this.ofs
+  }
+
+  ofsEnd(): number {
+    return this.ofs + this.size
+  }
+
+  /** Widens the window to start and end on granularity boundaries. */
+  align(): void {
+    this.#set(native.windowAlign(this.ofs, this.size))
+  }
+
+  /** Moves the start left to touch `window`'s end, keeping the end, up to `maxSize` in all. */
+  extendLeftTo(window: MapWindow, maxSize: number): void {
+    if (!(window instanceof MapWindow)) throw invalidType('window', 'an instance of MapWindow', window)
+    checkWindowNumber('maxSize', maxSize)
+    this.#set(native.windowExtendLeftTo(this.ofs, this.size, window.ofs, window.size, maxSize))
+  }
+
+  /** Grows the size to reach `window`'s start, up to `maxSize` in all. */
+  extendRightTo(window: MapWindow, maxSize: number): void {
+    if (!(window instanceof MapWindow)) throw invalidType('window', 'an instance of MapWindow', window)
+    checkWindowNumber('maxSize', maxSize)
+    this.#set(native.windowExtendRightTo(this.ofs, this.size, window.ofs, window.size, maxSize))
+  }
+
+  toString(): string {
+    return `MapWindow(${this.ofs}, ${this.size})`
+  }
+
+  #set([ofs, size]: number[]): void {
+    this.ofs = ofs
+    this.size = size
+  }
+}
+
+/** What a {@link MapRegion} delegates to: a standalone native region or a manager's region. @internal */
+export interface RegionOwner {
+  clientCount(): number
+  incrementClientCount(by: number): boolean
+  release(): void
+}
+
+/** Lets the managers build MapRegions around their own regions. @internal */
+export const OWNED = Symbol('smmap.owned')
+
+/**
+ * One private copy-on-write mapping of `[ofs, ofs + min(size, fileSize - ofs))` of a file,
+ * with a client count (born at 1; reaching 0 unmaps it). Writing into its Buffer changes only
+ * this process's copy. After it is unmapped, every Buffer over it is empty.
+ * @example
+ * using region = new MapRegion('/var/data/big.bin', 0, 1 << 20)
+ * region.buffer().readUInt32LE(0)
+ */
+export class MapRegion {
+  /** @internal */ _ofs: number
+  /** @internal */ _size: number
+  /** @internal The whole mapping; length 0 once unmapped (its ArrayBuffer is detached). */
+  _buf: Buffer
+  /** @internal */ _owner: RegionOwner
+
+  constructor(pathOrFd: PathOrFd, ofs: number, size: number, flags?: number)
+  /** @internal */
+  constructor(owned: typeof OWNED, ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner)
+  constructor(pathOrFd: PathOrFd | typeof OWNED, ofs: number, size: number, flagsOrBuffer: number | ArrayBuffer = 0, owner?: RegionOwner) {
+    if (pathOrFd === OWNED) {
+      this._ofs = ofs
+      this._size = size
+      this._buf = Buffer.from(flagsOrBuffer as ArrayBuffer)
+      this._owner = owner!
+      return
+    }
+    checkPathOrFd(pathOrFd)
+    checkOffset('ofs', ofs)
+    checkSize('size', size)
+    checkFlags(flagsOrBuffer)
+    const region = new native.NativeRegion(pathOrFd, ofs, size, flagsOrBuffer)
+    this._ofs = region.ofsBegin()
+    this._size = region.size()
+    this._buf = Buffer.from(region.buffer()!)
+    this._owner = region
+  }
+
+  /** The whole mapping as a zero-copy Buffer (index 0 is file offset `ofsBegin()`). */
+  buffer(): Buffer {
+    return this._buf
+  }
+
+  /** Same as {@link MapRegion.buffer}, as in smmap. */
+  map(): Buffer {
+    return this._buf
+  }
+
+  ofsBegin(): number {
+    return this._ofs
+  }
+
+  ofsEnd(): number {
+    return this._ofs + this._size
+  }
+
+  /** The mapped length (which may be less than asked for, near the end of the file). */
+  size(): number {
+    return this._size
+  }
+
+  /** Whether `ofs` lies in `[ofsBegin(), ofsEnd())`. */
+  includesOfs(ofs: number): boolean {
+    checkWindowNumber('ofs', ofs)
+    return this._ofs <= ofs && ofs < this._ofs + this._size
+  }
+
+  clientCount(): number {
+    return this._owner.clientCount()
+  }
+
+  /** Adds `by` (may be negative); returns true when the count reached 0 and the region was unmapped. */
+  incrementClientCount(by: number = 1): boolean {
+    checkInteger('by', by)
+    return this._owner.incrementClientCount(by)
+  }
+
+  /** Unmaps the region now (every Buffer over it becomes empty). Idempotent. */
+  release(): void {
+    this._owner.release()
+  }
+
+  [Symbol.dispose](): void {
+    this.release()
+  }
+
+  toString(): string {
+    return `MapRegion<${this._ofs}, ${this._size}>`
+  }
+}
+
+/**
+ * The regions of one file, sorted by offset: an `Array<MapRegion>` that also knows its file.
+ * @example
+ * const list = new MapRegionList('/var/data/big.bin')
+ * list.fileSize() // the file's current size
+ */
+export class MapRegionList extends Array<MapRegion> {
+  readonly #pathOrFd: PathOrFd
+
+  /** Derived arrays (`map`, `filter`, ...) are plain arrays: they belong to no file. */
+  static get [Symbol.species](): ArrayConstructor {
+    return Array
+  }
+
+  constructor(pathOrFd: PathOrFd) {
+    checkPathOrFd(pathOrFd)
+    super()
+    this.#pathOrFd = pathOrFd
+  }
+
+  pathOrFd(): PathOrFd {
+    return this.#pathOrFd
+  }
+
+  /** The file's size, read from the file system each time (smmap cached it forever; files grow). */
+  fileSize(): number {
+    return native.fileSize(this.#pathOrFd)
+  }
+}
+

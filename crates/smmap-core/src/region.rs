@@ -1,0 +1,256 @@
+//! One mapped piece of a file ([`Region`]) and how files are named ([`FileKey`]).
+
+use std::path::PathBuf;
+
+use memmap2::MmapMut;
+
+use crate::error::{Error, Result};
+use crate::manager::Advice;
+use crate::source;
+use crate::util::allocation_granularity;
+
+/// How a file is named: by path (opened per mapping, fd closed at once) or by a caller's fd
+/// (never closed).
+///
+/// ```
+/// use smmap_core::FileKey;
+/// assert_ne!(FileKey::Path("/tmp/a".into()), FileKey::Fd(3));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FileKey {
+    /// Opened read-only for each new mapping and closed straight after.
+    Path(PathBuf),
+    /// The caller's open descriptor; it must stay open while regions are mapped from it.
+    Fd(i32),
+}
+
+/// Current size of the file (stat for a path, fstat for an fd). Errors are [`Error::Io`]
+/// with syscall "stat"/"fstat".
+///
+/// ```
+/// use smmap_core::{file_size, FileKey};
+/// let err = file_size(&FileKey::Path("/nonexistent/x".into())).unwrap_err();
+/// assert!(matches!(err, smmap_core::Error::Io { syscall: "stat", .. }));
+/// ```
+pub fn file_size(key: &FileKey) -> Result<u64> {
+    source::stat(key)
+}
+
+/// One private copy-on-write mapping of `[ofs, ofs + min(size, file_size - ofs))` with a
+/// hand-kept client count (smmap's `MapRegion`). Dropping it unmaps it.
+///
+/// ```no_run
+/// use smmap_core::{FileKey, Region};
+/// let region = Region::map(&FileKey::Path("data.bin".into()), 0, 0, 0).unwrap();
+/// assert_eq!(region.client_count(), 1);
+/// assert_eq!(region.as_slice().len() as u64, region.size());
+/// ```
+pub struct Region {
+    ofs: u64,
+    map: MmapMut,
+    client_count: i64,
+}
+
+impl std::fmt::Debug for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MapRegion<{}, {}>", self.ofs, self.size())
+    }
+}
+
+impl Region {
+    /// Maps a region without prefaulting; see [`Region::map_with`].
+    ///
+    /// ```no_run
+    /// use smmap_core::{FileKey, Region};
+    /// let rest = Region::map(&FileKey::Fd(3), 4096, 0, 0).unwrap();
+    /// assert_eq!(rest.ofs_begin(), 4096);
+    /// ```
+    pub fn map(key: &FileKey, ofs: u64, size: u64, flags: i32) -> Result<Region> {
+        Region::map_with(key, ofs, size, flags, false)
+    }
+
+    /// Maps `[ofs, ofs + size)`, clamped to the end of the file; `size` 0 means the rest of
+    /// the file. `ofs` must be a multiple of [`allocation_granularity`] and lie before the
+    /// end of the file, else [`Error::OutOfRange`]. Path keys are opened read-only with
+    /// `flags` OR-ed in and closed again at once; fd keys are borrowed, never closed.
+    /// `populate` prefaults the pages. The region is born with client count 1.
+    ///
+    /// ```no_run
+    /// use smmap_core::{FileKey, Region};
+    /// let key = FileKey::Path("data.bin".into());
+    /// let region = Region::map_with(&key, 0, 8192, libc::O_NOATIME, true).unwrap();
+    /// assert!(region.size() <= 8192);
+    /// ```
+    pub fn map_with(
+        key: &FileKey,
+        ofs: u64,
+        size: u64,
+        flags: i32,
+        populate: bool,
+    ) -> Result<Region> {
+        check_aligned(ofs)?;
+        let source = source::open(key, flags)?;
+        let len = clamped_len(ofs, size, source.size)?;
+        let map = source.map(ofs, len, populate)?;
+        prefault_without_populate(&map, populate);
+        Ok(Region {
+            ofs,
+            map,
+            client_count: 1,
+        })
+    }
+
+    /// Offset of the first mapped byte in the file.
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// assert_eq!(region.ofs_begin(), 0);
+    /// ```
+    pub fn ofs_begin(&self) -> u64 {
+        self.ofs
+    }
+
+    /// The real mapped length (smaller than asked for near the end of the file).
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 100, 0).unwrap();
+    /// assert!(region.size() <= 100);
+    /// ```
+    pub fn size(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    /// One past the last mapped file offset.
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// assert_eq!(region.ofs_end(), region.ofs_begin() + region.size());
+    /// ```
+    pub fn ofs_end(&self) -> u64 {
+        self.ofs + self.size()
+    }
+
+    /// Whether the file offset lies in `[ofs_begin, ofs_end)`.
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 100, 0).unwrap();
+    /// assert!(region.includes_ofs(0) && !region.includes_ofs(-1));
+    /// ```
+    pub fn includes_ofs(&self, ofs: i64) -> bool {
+        u64::try_from(ofs).is_ok_and(|ofs| self.ofs <= ofs && ofs < self.ofs_end())
+    }
+
+    /// How many holders the region has (the manager's 1 plus one per cursor using it).
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// assert_eq!(region.client_count(), 1);
+    /// ```
+    pub fn client_count(&self) -> i64 {
+        self.client_count
+    }
+
+    /// Adds `n` (may be negative) to the client count. A result below 0 is refused with
+    /// [`Error::ClientCount`] and leaves the count unchanged. `Ok(true)` means the count is
+    /// now 0: the holder must drop the region, which unmaps it.
+    ///
+    /// ```no_run
+    /// # let mut region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// assert_eq!(region.increment_client_count(1).unwrap(), false);
+    /// assert_eq!(region.increment_client_count(-2).unwrap(), true);
+    /// assert!(region.increment_client_count(-1).is_err());
+    /// ```
+    pub fn increment_client_count(&mut self, n: i64) -> Result<bool> {
+        let count = self.client_count.saturating_add(n);
+        if count < 0 {
+            return Err(Error::ClientCount(format!(
+                "client count of region at {} would become {count}",
+                self.ofs
+            )));
+        }
+        self.client_count = count;
+        Ok(count == 0)
+    }
+
+    /// Pointer to the first mapped byte; valid while the region lives (the mapping never
+    /// moves). Writes land in this process's private copy only.
+    ///
+    /// ```no_run
+    /// # let mut region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// let first = region.as_mut_ptr();
+    /// assert!(!first.is_null());
+    /// ```
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.map.as_mut_ptr()
+    }
+
+    /// The mapped bytes; index 0 is file offset [`Region::ofs_begin`].
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// assert_eq!(region.as_slice().len() as u64, region.size());
+    /// ```
+    pub fn as_slice(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Passes an access-pattern hint to the OS (`madvise`); a no-op where unsupported.
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// region.advise(smmap_core::Advice::Random).unwrap();
+    /// ```
+    pub fn advise(&self, advice: Advice) -> Result<()> {
+        advise_map(&self.map, advice).map_err(|e| Error::io(e, "madvise", None))
+    }
+}
+
+fn check_aligned(ofs: u64) -> Result<()> {
+    let granularity = allocation_granularity();
+    if ofs.is_multiple_of(granularity) {
+        return Ok(());
+    }
+    Err(Error::OutOfRange(format!(
+        "offset {ofs} is not a multiple of the allocation granularity {granularity}"
+    )))
+}
+
+/// The length smmap maps: the request, or the rest of the file when the request is 0 or
+/// longer than what is left. An offset at or past the end has nothing to map.
+fn clamped_len(ofs: u64, size: u64, file_size: u64) -> Result<u64> {
+    if ofs >= file_size {
+        return Err(Error::OutOfRange(format!(
+            "offset {ofs} is at or past the end of the file (size {file_size})"
+        )));
+    }
+    let rest = file_size - ofs;
+    Ok(if size == 0 { rest } else { size.min(rest) })
+}
+
+/// MAP_POPULATE exists only on Linux and Android; elsewhere ask for read-ahead instead.
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+fn prefault_without_populate(map: &MmapMut, populate: bool) {
+    if populate {
+        // A failed hint only costs speed.
+        let _ = map.advise(memmap2::Advice::WillNeed);
+    }
+}
+
+#[cfg(not(all(unix, not(any(target_os = "linux", target_os = "android")))))]
+fn prefault_without_populate(_map: &MmapMut, _populate: bool) {}
+
+#[cfg(unix)]
+fn advise_map(map: &MmapMut, advice: Advice) -> std::io::Result<()> {
+    let advice = match advice {
+        Advice::Normal => memmap2::Advice::Normal,
+        Advice::Sequential => memmap2::Advice::Sequential,
+        Advice::Random => memmap2::Advice::Random,
+        Advice::WillNeed => memmap2::Advice::WillNeed,
+    };
+    map.advise(advice)
+}
+
+#[cfg(not(unix))]
+fn advise_map(_map: &MmapMut, _advice: Advice) -> std::io::Result<()> {
+    Ok(())
+}

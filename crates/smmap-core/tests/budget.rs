@@ -1,0 +1,290 @@
+mod common;
+
+use common::{check_invariants, granularity_is_4k, layout, pattern, TempFile};
+use smmap_core::{Config, Error, FileId, Manager, RegionId};
+
+const PAGE: u64 = 4096;
+
+fn paged(max_memory_size: u64, max_open_handles: u64) -> Manager {
+    Manager::new(Config {
+        window_size: PAGE,
+        max_memory_size,
+        max_open_handles,
+        ..Config::sliding_default()
+    })
+}
+
+fn hold(manager: &mut Manager, file: FileId, page: u64) -> RegionId {
+    manager
+        .use_region(file, page * PAGE, PAGE, 0)
+        .unwrap()
+        .unwrap()
+}
+
+fn touch(manager: &mut Manager, file: FileId, page: u64) {
+    let id = hold(manager, file, page);
+    manager.unuse_region(id).unwrap();
+}
+
+fn starts(manager: &Manager, file: FileId) -> Vec<u64> {
+    layout(manager, file)
+        .into_iter()
+        .map(|(start, _, _)| start)
+        .collect()
+}
+
+/// smmap evicts the first unused region it finds (pages 0 and 1 here); we evict the least
+/// recently used (pages 4 and 3).
+#[test]
+fn eviction_is_true_lru_not_first_found() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(5 * PAGE, "lru");
+    let mut manager = paged(100 * PAGE, u64::MAX);
+    let f = manager.file(file.key()).unwrap();
+    for page in [4, 3, 2, 1, 0] {
+        touch(&mut manager, f, page);
+    }
+    assert_eq!(manager.collect_lru_region(97 * PAGE), 2);
+    assert_eq!(starts(&manager, f), vec![0, PAGE, 2 * PAGE]);
+    assert_eq!(manager.stats().evictions, 2);
+    assert_eq!(manager.take_retired().len(), 2);
+
+    // Touching page 0 makes it the most recent: pages 1 and 2 go next.
+    touch(&mut manager, f, 0);
+    assert_eq!(manager.collect_lru_region(99 * PAGE), 2);
+    assert_eq!(starts(&manager, f), vec![0]);
+}
+
+#[test]
+fn eviction_is_lru_across_files() {
+    let first = TempFile::patterned(2 * PAGE, "lru-a");
+    let second = TempFile::patterned(2 * PAGE, "lru-b");
+    let mut manager = paged(100 * PAGE, u64::MAX);
+    let a = manager.file(first.key()).unwrap();
+    let b = manager.file(second.key()).unwrap();
+    touch(&mut manager, a, 0);
+    touch(&mut manager, b, 0);
+    touch(&mut manager, a, 0); // a hit: now the most recent
+    assert_eq!(manager.collect_lru_region(99 * PAGE), 1);
+    assert_eq!(manager.regions_of(b).len(), 0, "file b's older region went");
+    assert_eq!(manager.regions_of(a).len(), 1);
+}
+
+#[test]
+fn collect_lru_region_edge_cases() {
+    let file = TempFile::patterned(3 * PAGE, "lru-edges");
+    let mut manager = paged(100 * PAGE, u64::MAX);
+    assert_eq!(manager.collect_lru_region(0), 0);
+    assert_eq!(manager.collect_lru_region(u64::MAX), 0);
+    let f = manager.file(file.key()).unwrap();
+    touch(&mut manager, f, 0);
+    touch(&mut manager, f, 2);
+    assert_eq!(
+        manager.collect_lru_region(10),
+        0,
+        "within budget: nothing goes"
+    );
+    assert_eq!(
+        manager.collect_lru_region(0),
+        2,
+        "size 0: everything unused goes"
+    );
+    assert_eq!(
+        manager.stats().evictions,
+        0,
+        "size 0 is not counted as eviction"
+    );
+}
+
+/// The memory budget is soft: regions in use stay mapped over it; unused ones go first.
+#[test]
+fn budget_is_soft_and_evictions_are_counted() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(8 * PAGE, "soft");
+    let data = pattern(0..8 * PAGE);
+    let mut manager = paged(2 * PAGE, u64::MAX);
+    let f = manager.file(file.key()).unwrap();
+    let held: Vec<RegionId> = [0, 2, 4]
+        .iter()
+        .map(|&p| hold(&mut manager, f, p))
+        .collect();
+    assert_eq!(
+        manager.mapped_memory_size(),
+        3 * PAGE,
+        "over the budget of 2 pages"
+    );
+    assert_eq!(manager.stats().evictions, 0);
+    assert!(layout(&manager, f).iter().all(|&(_, _, count)| count == 2));
+
+    manager.unuse_region(held[0]).unwrap();
+    let fresh = hold(&mut manager, f, 6);
+    assert!(
+        manager.region(held[0]).is_none(),
+        "the unused region was evicted"
+    );
+    assert_eq!(manager.stats().evictions, 1);
+    assert_eq!(starts(&manager, f), vec![2 * PAGE, 4 * PAGE, 6 * PAGE]);
+    check_invariants(&manager, &[(f, &data)], 0);
+
+    for id in [held[1], held[2], fresh] {
+        manager.unuse_region(id).unwrap();
+    }
+    assert_eq!(manager.collect(), 3);
+    assert_eq!(manager.stats().evictions, 1, "collect() is not an eviction");
+    assert_eq!(
+        manager.stats().peak_mapped_bytes,
+        3 * PAGE,
+        "eviction ran before mapping"
+    );
+}
+
+#[test]
+fn handle_limit_is_honoured_by_the_sliding_manager() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(5 * PAGE, "limit");
+    let data = pattern(0..5 * PAGE);
+    let mut manager = paged(100 * PAGE, 2);
+    let f = manager.file(file.key()).unwrap();
+    let first = hold(&mut manager, f, 0);
+    let _second = hold(&mut manager, f, 2);
+    let before = (manager.stats(), layout(&manager, f));
+
+    let err = manager.use_region(f, 4 * PAGE, PAGE, 0).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Limit {
+            max_open_handles: 2
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "maxOpenHandles (2) reached: every mapped region is in use; release a cursor or raise maxOpenHandles"
+    );
+    assert_eq!(
+        (manager.stats(), layout(&manager, f)),
+        before,
+        "nothing changed"
+    );
+
+    manager.unuse_region(first).unwrap();
+    let third = hold(&mut manager, f, 4);
+    assert_eq!(
+        layout(&manager, f),
+        vec![(2 * PAGE, PAGE, 2), (4 * PAGE, PAGE, 2)]
+    );
+    assert_eq!(
+        manager.stats().evictions,
+        1,
+        "the retry's collect counts as eviction"
+    );
+    assert!(manager.region(third).is_some());
+    check_invariants(&manager, &[(f, &data)], 0);
+}
+
+#[test]
+fn handle_limit_is_honoured_by_the_static_manager() {
+    let a_file = TempFile::patterned(3 * PAGE, "static-limit-a");
+    let b_file = TempFile::patterned(3 * PAGE, "static-limit-b");
+    let config = Config {
+        max_open_handles: 1,
+        ..Config::static_default()
+    };
+    let mut manager = Manager::new(config);
+    let a = manager.file(a_file.key()).unwrap();
+    let b = manager.file(b_file.key()).unwrap();
+    let held = manager.use_region(a, 0, 0, 0).unwrap().unwrap();
+    assert!(matches!(
+        manager.use_region(b, 0, 0, 0),
+        Err(Error::Limit {
+            max_open_handles: 1
+        })
+    ));
+    assert_eq!(manager.num_file_handles(), 1);
+    manager.unuse_region(held).unwrap();
+    let id = manager.use_region(b, 100, 0, 0).unwrap().unwrap();
+    assert_eq!(
+        manager.region(id).unwrap().as_slice(),
+        &pattern(0..3 * PAGE)[..]
+    );
+    assert!(manager.regions_of(a).is_empty());
+}
+
+#[test]
+fn zero_handles_refuses_the_first_use() {
+    let file = TempFile::patterned(PAGE, "zero-handles");
+    for base in [Config::static_default(), Config::sliding_default()] {
+        let mut manager = Manager::new(Config {
+            max_open_handles: 0,
+            ..base
+        });
+        let f = manager.file(file.key()).unwrap();
+        assert!(matches!(
+            manager.use_region(f, 0, 0, 0),
+            Err(Error::Limit {
+                max_open_handles: 0
+            })
+        ));
+        assert_eq!(manager.num_file_handles(), 0);
+    }
+}
+
+/// A failing call (limit, then a vanished file) leaves the bookkeeping true and the next
+/// valid call works.
+#[test]
+fn errors_leave_the_counters_true() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let kept = TempFile::patterned(4 * PAGE, "kept");
+    let doomed = TempFile::patterned(4 * PAGE, "doomed");
+    let mut manager = paged(100 * PAGE, 1);
+    let k = manager.file(kept.key()).unwrap();
+    let d = manager.file(doomed.key()).unwrap();
+
+    let held = hold(&mut manager, k, 0);
+    assert!(matches!(
+        manager.use_region(d, 0, 0, 0),
+        Err(Error::Limit { .. })
+    ));
+    manager.unuse_region(held).unwrap();
+
+    touch(&mut manager, d, 0);
+    let doomed_path = doomed.path().to_path_buf();
+    drop(doomed);
+    match manager.use_region(d, 2 * PAGE, PAGE, 0) {
+        Err(Error::Io {
+            source,
+            syscall: "open",
+            path,
+        }) => {
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+            assert_eq!(path, Some(doomed_path));
+        }
+        other => panic!("expected ENOENT, got {other:?}"),
+    }
+    let data = pattern(0..4 * PAGE);
+    check_invariants(&manager, &[(k, &data)], 0);
+    let id = hold(&mut manager, k, 3);
+    assert_eq!(
+        manager.region(id).unwrap().as_slice(),
+        &data[3 * PAGE as usize..]
+    );
+    check_invariants(&manager, &[(k, &data)], 0);
+    let missing = manager
+        .file(smmap_core::FileKey::Path("/nonexistent/smmap".into()))
+        .unwrap();
+    assert!(matches!(
+        manager.use_region(missing, 0, 0, 0),
+        Err(Error::Io {
+            syscall: "stat",
+            ..
+        })
+    ));
+    check_invariants(&manager, &[(k, &data)], 0);
+}

@@ -1,0 +1,304 @@
+mod common;
+
+use common::{check_invariants, granularity_is_4k, layout, pattern, SimCursor, TempFile};
+use smmap_core::{Config, Error, FileKey, Manager};
+
+fn sliding(window_size: u64) -> Manager {
+    Manager::new(Config {
+        window_size,
+        ..Config::sliding_default()
+    })
+}
+
+#[test]
+fn file_ids_are_stable_and_need_no_io() {
+    let mut manager = sliding(4096);
+    let a = manager
+        .file(FileKey::Path("/nonexistent/a".into()))
+        .unwrap();
+    let b = manager.file(FileKey::Fd(1000)).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(
+        manager
+            .file(FileKey::Path("/nonexistent/a".into()))
+            .unwrap(),
+        a
+    );
+    assert_eq!(manager.file_key(b), &FileKey::Fd(1000));
+    assert_eq!(manager.num_open_files(), 0);
+}
+
+#[test]
+fn client_count_through_the_manager() {
+    let file = TempFile::patterned(10_000, "count");
+    let mut manager = sliding(4096);
+    let f = manager.file(file.key()).unwrap();
+    let id = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    assert_eq!(manager.region(id).unwrap().client_count(), 2);
+
+    assert!(matches!(
+        manager.increment_client_count(id, -5),
+        Err(Error::ClientCount(_))
+    ));
+    assert_eq!(
+        manager.region(id).unwrap().client_count(),
+        2,
+        "unchanged after the error"
+    );
+    assert!(!manager.increment_client_count(id, 1).unwrap());
+    assert!(!manager.increment_client_count(id, -2).unwrap());
+    assert!(manager.increment_client_count(id, -1).unwrap(), "reached 0");
+    assert!(manager.region(id).is_none());
+    assert_eq!(
+        (manager.num_file_handles(), manager.mapped_memory_size()),
+        (0, 0)
+    );
+    let retired = manager.take_retired();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0].0, id);
+    assert_eq!(retired[0].1.ofs_begin(), 0);
+    assert!(manager.take_retired().is_empty());
+
+    manager.unuse_region(id).unwrap();
+    assert!(
+        matches!(manager.increment_client_count(id, 1), Err(Error::UnknownRegion(x)) if x == id)
+    );
+    let next = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    assert!(next > id, "region ids are never reused");
+}
+
+#[test]
+fn growth_makes_new_offsets_valid() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(12288, "grow");
+    let mut manager = sliding(8192);
+    let f = manager.file(file.key()).unwrap();
+    assert_eq!(
+        manager.use_region(f, 0, 10, 0).unwrap().map(|_| ()),
+        Some(())
+    );
+    assert_eq!(manager.use_region(f, 12288, 10, 0).unwrap(), None);
+    file.grow_to(16384);
+    let id = manager
+        .use_region(f, 12288, 10, 0)
+        .unwrap()
+        .expect("valid after growth");
+    assert_eq!(manager.file_size(f).unwrap(), 16384);
+    let data = pattern(0..16384);
+    check_invariants(&manager, &[(f, &data)], 0);
+    assert!(manager.region(id).unwrap().includes_ofs(12288));
+}
+
+/// The old region ended at the old, unaligned end of file; the new window's aligned start
+/// overlaps it. Unused, it is retired.
+#[test]
+fn growth_with_an_unaligned_tail_retires_the_unused_region() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(10_000, "tail-unused");
+    let mut manager = sliding(12288);
+    let f = manager.file(file.key()).unwrap();
+    let old = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    assert_eq!(layout(&manager, f), vec![(0, 10_000, 2)]);
+    manager.unuse_region(old).unwrap();
+
+    file.grow_to(30_000);
+    let new = manager.use_region(f, 12_000, 100, 0).unwrap().unwrap();
+    assert_eq!(layout(&manager, f), vec![(8192, 16384, 2)]);
+    assert!(manager.region(old).is_none());
+    assert_eq!(manager.take_retired().len(), 1);
+    let data = pattern(0..30_000);
+    check_invariants(&manager, &[(f, &data)], 0);
+    assert!(manager.region(new).unwrap().includes_ofs(12_000));
+}
+
+/// Same, but a cursor still uses the old region: it is orphaned (out of the list, still
+/// mapped and counted) until that cursor lets go.
+#[test]
+fn growth_with_an_unaligned_tail_orphans_the_used_region() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(10_000, "tail-used");
+    let mut manager = sliding(12288);
+    let f = manager.file(file.key()).unwrap();
+    let mut reader = SimCursor::new(f);
+    assert!(reader.use_region(&mut manager, 9000, 500));
+    let old = reader.region.unwrap();
+
+    file.grow_to(30_000);
+    let mut writer = SimCursor::new(f);
+    assert!(writer.use_region(&mut manager, 12_000, 100));
+    assert_eq!(layout(&manager, f), vec![(8192, 16384, 2)]);
+    assert_eq!(
+        manager.region(old).unwrap().client_count(),
+        1,
+        "only the reader holds it"
+    );
+    assert_eq!(manager.num_file_handles(), 2);
+    assert_eq!(manager.mapped_memory_size(), 10_000 + 16384);
+    assert!(reader.bytes(&manager) == &pattern(9000..9500)[..]);
+    let data = pattern(0..30_000);
+    check_invariants(&manager, &[(f, &data)], 1);
+    assert_eq!(
+        manager.collect(),
+        0,
+        "orphans are never collected while used"
+    );
+
+    reader.unuse_region(&mut manager);
+    assert!(manager.region(old).is_none());
+    assert_eq!(manager.take_retired().len(), 1);
+    assert_eq!(manager.mapped_memory_size(), 16384);
+    check_invariants(&manager, &[(f, &data)], 0);
+}
+
+#[test]
+fn static_manager_remaps_a_grown_file() {
+    let file = TempFile::patterned(10_000, "static-grow");
+    let mut manager = Manager::new(Config::static_default());
+    let f = manager.file(file.key()).unwrap();
+    let old = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    file.grow_to(20_000);
+    let new = manager.use_region(f, 15_000, 0, 0).unwrap().unwrap();
+    assert_ne!(old, new);
+    assert_eq!(layout(&manager, f), vec![(0, 20_000, 2)]);
+    assert_eq!(
+        manager.num_file_handles(),
+        2,
+        "the old region is orphaned while in use"
+    );
+    manager.unuse_region(old).unwrap();
+    assert_eq!(manager.num_file_handles(), 1);
+    let data = pattern(0..20_000);
+    check_invariants(&manager, &[(f, &data)], 0);
+}
+
+#[test]
+fn release_region_unmaps_even_when_used() {
+    let file = TempFile::patterned(10_000, "release");
+    let mut manager = sliding(4096);
+    let f = manager.file(file.key()).unwrap();
+    let id = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    assert!(manager.release_region(id).unwrap());
+    assert!(manager.region(id).is_none());
+    assert!(manager.regions_of(f).is_empty());
+    assert_eq!(
+        (manager.num_file_handles(), manager.mapped_memory_size()),
+        (0, 0)
+    );
+    assert_eq!(manager.take_retired().len(), 1);
+    manager.unuse_region(id).unwrap();
+    assert!(!manager.release_region(id).unwrap());
+    assert_eq!(manager.stats().evictions, 0);
+}
+
+#[test]
+fn close_retires_everything_and_refuses_later_use() {
+    let file = TempFile::patterned(10_000, "close");
+    let mut manager = sliding(4096);
+    let f = manager.file(file.key()).unwrap();
+    let held = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    let other = manager.use_region(f, 8192, 0, 0).unwrap().unwrap();
+    manager.unuse_region(other).unwrap();
+    manager.close();
+    assert!(manager.is_closed());
+    assert_eq!(manager.take_retired().len(), 2);
+    assert_eq!(
+        (
+            manager.num_file_handles(),
+            manager.num_open_files(),
+            manager.mapped_memory_size()
+        ),
+        (0, 0, 0)
+    );
+    assert!(matches!(manager.file(file.key()), Err(Error::Closed)));
+    assert!(matches!(manager.use_region(f, 0, 0, 0), Err(Error::Closed)));
+    assert!(matches!(manager.file_size(f), Err(Error::Closed)));
+    assert_eq!(manager.collect(), 0);
+    manager.unuse_region(held).unwrap();
+    manager.close();
+    assert!(manager.take_retired().is_empty());
+}
+
+#[cfg(not(windows))]
+#[test]
+fn force_map_handle_removal_is_a_no_op_off_windows() {
+    let file = TempFile::patterned(10_000, "force");
+    let mut manager = sliding(4096);
+    let f = manager.file(file.key()).unwrap();
+    let id = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    let base = file.path().parent().unwrap().to_path_buf();
+    assert_eq!(manager.force_map_handle_removal_win(&base), 0);
+    assert!(manager.region(id).is_some());
+    assert!(manager.take_retired().is_empty());
+}
+
+#[test]
+fn stats_count_hits_misses_and_peak() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(40_960, "stats");
+    let mut manager = sliding(4096);
+    let f = manager.file(file.key()).unwrap();
+    let a = manager.use_region(f, 0, 100, 0).unwrap().unwrap();
+    let b = manager.use_region(f, 50, 10, 0).unwrap().unwrap();
+    assert_eq!(a, b);
+    let c = manager.use_region(f, 20_000, 10, 0).unwrap().unwrap();
+    assert_eq!(manager.use_region(f, 40_960, 1, 0).unwrap(), None);
+    for id in [a, b, c] {
+        manager.unuse_region(id).unwrap();
+    }
+    manager.collect();
+    let stats = manager.stats();
+    assert_eq!((stats.hits, stats.misses, stats.evictions), (1, 2, 0));
+    assert_eq!(
+        (stats.regions, stats.open_files, stats.mapped_bytes),
+        (0, 0, 0)
+    );
+    // (0, 4096) and (12288, 8192): alignment can add a granule to the window.
+    assert_eq!(stats.peak_mapped_bytes, 4096 + 8192);
+}
+
+#[cfg(unix)]
+#[test]
+fn fd_keys_work_in_the_manager() {
+    let file = TempFile::patterned(50_000, "fd-manager");
+    let (_handle, key) = file.open_fd();
+    let mut manager = sliding(8192);
+    let f = manager.file(key).unwrap();
+    let mut cursor = SimCursor::new(f);
+    assert!(cursor.use_region(&mut manager, 30_000, 5000));
+    assert!(cursor.bytes(&manager) == &pattern(30_000..30_000 + cursor.size)[..]);
+}
+
+#[test]
+fn advice_and_populate_apply_to_new_regions() {
+    let file = TempFile::patterned(100_000, "advice");
+    let config = Config {
+        window_size: 16384,
+        advice: smmap_core::Advice::Random,
+        populate: true,
+        ..Config::sliding_default()
+    };
+    let mut manager = Manager::new(config);
+    let f = manager.file(file.key()).unwrap();
+    let mut cursor = SimCursor::new(f);
+    assert!(cursor.use_region(&mut manager, 50_000, 1000));
+    assert!(cursor.bytes(&manager) == &pattern(50_000..51_000)[..]);
+}
+
+#[test]
+fn a_file_id_from_elsewhere_is_an_error_not_a_panic() {
+    let mut manager = sliding(4096);
+    assert!(matches!(
+        manager.use_region(7, 0, 1, 0),
+        Err(Error::UnknownFile(7))
+    ));
+    assert!(matches!(manager.file_size(7), Err(Error::UnknownFile(7))));
+    assert_eq!(manager.num_file_handles(), 0);
+}

@@ -1,0 +1,246 @@
+mod common;
+
+use common::{granularity_is_4k, pattern, TempFile, K};
+use smmap_core::{
+    align_to_mmap, allocation_granularity, file_size, Error, FileKey, MapWindow, Region,
+};
+
+/// smmap's test_util.test_region.
+#[test]
+fn test_region_from_smmap() {
+    let file = TempFile::patterned(K, "window_test");
+    let key = file.key();
+    let half = K / 2;
+    let rofs = align_to_mmap(4200, false) as u64;
+
+    let rfull = Region::map(&key, 0, K, 0).unwrap();
+    assert_eq!(
+        (rfull.ofs_begin(), rfull.size(), rfull.ofs_end()),
+        (0, K, K)
+    );
+
+    let rhalfofs = Region::map(&key, rofs, K, 0).unwrap();
+    assert_eq!((rhalfofs.ofs_begin(), rhalfofs.size()), (rofs, K - rofs));
+
+    let rhalfsize = Region::map(&key, 0, half, 0).unwrap();
+    assert_eq!((rhalfsize.ofs_begin(), rhalfsize.size()), (0, half));
+
+    for ofs in [0, K as i64 - 1, half as i64] {
+        assert!(rfull.includes_ofs(ofs));
+    }
+    assert!(!rfull.includes_ofs(-1));
+    assert!(!rfull.includes_ofs(i64::MAX));
+
+    drop(file);
+    assert_eq!(rfull.client_count(), 1);
+    let window = MapWindow::from_region(&rfull);
+    assert_eq!(window.ofs as u64, rfull.ofs_begin());
+    assert_eq!(window.ofs_end() as u64, rfull.ofs_end());
+    assert!(rhalfofs.as_slice() == &pattern(rofs..K)[..]);
+}
+
+#[test]
+fn includes_ofs_is_half_open() {
+    let file = TempFile::patterned(10_000, "includes");
+    let region = Region::map(&file.key(), 0, 100, 0).unwrap();
+    let got: Vec<bool> = [-1, 0, 99, 100]
+        .iter()
+        .map(|&o| region.includes_ofs(o))
+        .collect();
+    assert_eq!(got, [false, true, true, false]);
+}
+
+#[test]
+fn size_zero_maps_the_rest_and_large_sizes_clamp() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(10_000, "clamp");
+    let key = file.key();
+    let sizes = |ofs, size| {
+        let r = Region::map(&key, ofs, size, 0).unwrap();
+        assert!(r.as_slice() == &pattern(ofs..ofs + r.size())[..]);
+        (r.ofs_begin(), r.size())
+    };
+    assert_eq!(sizes(0, 0), (0, 10_000));
+    assert_eq!(sizes(0, u64::MAX), (0, 10_000));
+    assert_eq!(sizes(4096, u64::MAX), (4096, 5904));
+    assert_eq!(sizes(8192, 10_000), (8192, 1808));
+    assert_eq!(sizes(4096, 0), (4096, 5904));
+}
+
+fn out_of_range_message(result: smmap_core::Result<Region>) -> String {
+    match result {
+        Err(Error::OutOfRange(message)) => message,
+        other => panic!("expected OutOfRange, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_offsets_are_out_of_range_and_name_the_numbers() {
+    let file = TempFile::patterned(10_000, "bad-offsets");
+    let granularity = allocation_granularity();
+    let message = out_of_range_message(Region::map(&file.key(), 100, 10, 0));
+    assert_eq!(
+        message,
+        format!("offset 100 is not a multiple of the allocation granularity {granularity}")
+    );
+    let past = align_to_mmap(12288, true) as u64;
+    let message = out_of_range_message(Region::map(&file.key(), past, 10, 0));
+    assert_eq!(
+        message,
+        format!("offset {past} is at or past the end of the file (size 10000)")
+    );
+
+    let empty = TempFile::with_bytes(&[], "empty");
+    let message = out_of_range_message(Region::map(&empty.key(), 0, 10, 0));
+    assert_eq!(
+        message,
+        "offset 0 is at or past the end of the file (size 0)"
+    );
+}
+
+#[test]
+fn missing_path_is_an_open_error_with_the_path() {
+    let key = FileKey::Path("/nonexistent/smmap-core/x".into());
+    match Region::map(&key, 0, 10, 0) {
+        Err(Error::Io {
+            source,
+            syscall,
+            path,
+        }) => {
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+            assert_eq!(syscall, "open");
+            assert_eq!(
+                path.unwrap(),
+                std::path::PathBuf::from("/nonexistent/smmap-core/x")
+            );
+        }
+        other => panic!("expected Io, got {other:?}"),
+    }
+    match file_size(&key) {
+        Err(Error::Io {
+            syscall: "stat", ..
+        }) => {}
+        other => panic!("expected stat error, got {other:?}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn bad_fd_is_an_fstat_ebadf_error() {
+    for result in [
+        Region::map(&FileKey::Fd(-1), 0, 10, 0).map(|_| ()),
+        file_size(&FileKey::Fd(-1)).map(|_| ()),
+    ] {
+        match result {
+            Err(Error::Io {
+                source,
+                syscall,
+                path,
+            }) => {
+                assert_eq!(source.raw_os_error(), Some(libc::EBADF));
+                assert_eq!(syscall, "fstat");
+                assert!(path.is_none());
+            }
+            other => panic!("expected Io, got {other:?}"),
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fd_keys_are_never_closed() {
+    use std::os::unix::io::AsRawFd;
+    let file = TempFile::patterned(50_000, "fd-key");
+    let (handle, key) = file.open_fd();
+    assert_eq!(file_size(&key).unwrap(), 50_000);
+    let region = Region::map(&key, 0, 0, 0).unwrap();
+    assert!(region.as_slice() == &pattern(0..50_000)[..]);
+    drop(region);
+    // SAFETY: F_GETFD only queries the descriptor flags.
+    let flags = unsafe { libc::fcntl(handle.as_raw_fd(), libc::F_GETFD) };
+    assert!(flags >= 0, "the caller's fd is still open");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn path_keys_hold_no_fd_after_mapping() {
+    let file = TempFile::patterned(50_000, "no-fd");
+    let count_fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    // Tests run in parallel threads; retry until a quiet moment gives an exact comparison.
+    let steady = (0..50).any(|_| {
+        let before = count_fds();
+        let region = Region::map(&file.key(), 0, 0, 0).unwrap();
+        let during = count_fds();
+        drop(region);
+        during == before
+    });
+    assert!(steady, "mapping a path left a descriptor open");
+}
+
+#[test]
+fn writes_are_copy_on_write() {
+    let file = TempFile::patterned(10_000, "cow");
+    let mut region = Region::map(&file.key(), 0, 0, 0).unwrap();
+    let first = region.as_mut_ptr();
+    // SAFETY: the region maps 10000 bytes privately and writable; index 5 is inside it.
+    unsafe { *first.add(5) = !common::pattern_byte(5) };
+    assert_eq!(region.as_slice()[5], !common::pattern_byte(5));
+    assert!(file.bytes() == pattern(0..10_000), "the file is unchanged");
+}
+
+#[test]
+fn client_count_refuses_to_go_negative() {
+    let file = TempFile::patterned(10_000, "count");
+    let mut region = Region::map(&file.key(), 0, 0, 0).unwrap();
+    assert_eq!(region.client_count(), 1);
+    assert!(!region.increment_client_count(1).unwrap());
+    assert!(!region.increment_client_count(-1).unwrap());
+    assert!(region.increment_client_count(-1).unwrap());
+    match region.increment_client_count(-1) {
+        Err(Error::ClientCount(message)) => {
+            assert_eq!(message, "client count of region at 0 would become -1")
+        }
+        other => panic!("expected ClientCount, got {other:?}"),
+    }
+    assert_eq!(region.client_count(), 0);
+}
+
+#[test]
+fn advise_and_populate_work() {
+    let file = TempFile::patterned(100_000, "advise");
+    let region = Region::map_with(&file.key(), 0, 0, 0, true).unwrap();
+    for advice in [
+        smmap_core::Advice::Normal,
+        smmap_core::Advice::Sequential,
+        smmap_core::Advice::Random,
+        smmap_core::Advice::WillNeed,
+    ] {
+        region.advise(advice).unwrap();
+    }
+    assert!(region.as_slice() == &pattern(0..100_000)[..]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn open_flags_are_passed_through() {
+    let file = TempFile::patterned(10_000, "flags");
+    // O_NOATIME may be refused for files we do not own (EPERM) but not as a bad argument.
+    match Region::map(&file.key(), 0, 0, libc::O_NOATIME) {
+        Ok(region) => assert_eq!(region.size(), 10_000),
+        Err(Error::Io { source, .. }) => assert_eq!(source.raw_os_error(), Some(libc::EPERM)),
+        Err(other) => panic!("unexpected {other:?}"),
+    }
+    // O_DIRECTORY on a regular file proves the flags reach open(2).
+    match Region::map(&file.key(), 0, 0, libc::O_DIRECTORY) {
+        Err(Error::Io {
+            source,
+            syscall: "open",
+            ..
+        }) => {
+            assert_eq!(source.raw_os_error(), Some(libc::ENOTDIR))
+        }
+        other => panic!("expected ENOTDIR, got {other:?}"),
+    }
+}

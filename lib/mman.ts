@@ -3,7 +3,7 @@
 // path, which makes no native call while the cursor's region covers the request.
 import native = require('./native')
 import { checkBoolean, checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, type PathOrFd } from './errors'
-import { MapRegion, MapRegionList, OWNED, type RegionOwner } from './util'
+import { MapRegion, MapRegionList, OWNED, regionCovers, type RegionOwner } from './util'
 
 /** How new regions are advised to the kernel (`madvise`). */
 export type Advice = 'normal' | 'sequential' | 'random' | 'willneed'
@@ -251,8 +251,8 @@ export class WindowCursor {
     checkSize('size', size)
     checkFlags(flags)
     const region = this._region
-    if (region !== null && offset >= region._ofs && offset - region._ofs < region._buf.length) {
-      this._place(region, offset, size)
+    if (regionCovers(region, offset)) {
+      this._place(region!, offset, size)
       this._manager!._hits++
       return this
     }

@@ -188,6 +188,14 @@ export class MapRegion {
 }
 
 /**
+ * Whether `region` is mapped and holds absolute offset `ofs`: the one test of the cursors' and
+ * buffers' hot paths (an unmapped region's Buffer is detached, so its length is 0). @internal
+ */
+export function regionCovers(region: MapRegion | null, ofs: number): boolean {
+  return region !== null && ofs >= region._ofs && ofs - region._ofs < region._buf.length
+}
+
+/**
  * The regions of one file, sorted by offset: an `Array<MapRegion>` that also knows its file.
  * @example
  * const list = new MapRegionList('/var/data/big.bin')

@@ -22,60 +22,83 @@ pub use region::NativeRegion;
 /// The OS allocation granularity every region offset is a multiple of.
 #[napi]
 pub fn allocation_granularity() -> f64 {
-  smmap_core::allocation_granularity() as f64
+    smmap_core::allocation_granularity() as f64
 }
 
 #[napi]
 pub fn is_64_bit() -> bool {
-  smmap_core::is_64_bit()
+    smmap_core::is_64_bit()
 }
 
 #[napi]
 pub fn align_to_mmap(num: f64, round_up: bool) -> f64 {
-  i64_to_js(smmap_core::align_to_mmap(to_i64(num), round_up))
+    i64_to_js(smmap_core::align_to_mmap(to_i64(num), round_up))
 }
 
 /// `MapWindow.align()`: returns the aligned `[ofs, size]`.
 #[napi]
 pub fn window_align(ofs: f64, size: f64) -> Vec<f64> {
-  let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
-  window.align();
-  window_to_js(window)
+    let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+    window.align();
+    window_to_js(window)
 }
 
 /// `MapWindow.extendLeftTo(other, maxSize)`: returns the new `[ofs, size]`.
 #[napi]
-pub fn window_extend_left_to(ofs: f64, size: f64, other_ofs: f64, other_size: f64, max_size: f64) -> Vec<f64> {
-  let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
-  window.extend_left_to(&MapWindow::new(to_i64(other_ofs), to_i64(other_size)), to_i64(max_size));
-  window_to_js(window)
+pub fn window_extend_left_to(
+    ofs: f64,
+    size: f64,
+    other_ofs: f64,
+    other_size: f64,
+    max_size: f64,
+) -> Vec<f64> {
+    let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+    window.extend_left_to(
+        &MapWindow::new(to_i64(other_ofs), to_i64(other_size)),
+        to_i64(max_size),
+    );
+    window_to_js(window)
 }
 
 /// `MapWindow.extendRightTo(other, maxSize)`: returns the new `[ofs, size]`.
 #[napi]
-pub fn window_extend_right_to(ofs: f64, size: f64, other_ofs: f64, other_size: f64, max_size: f64) -> Vec<f64> {
-  let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
-  window.extend_right_to(&MapWindow::new(to_i64(other_ofs), to_i64(other_size)), to_i64(max_size));
-  window_to_js(window)
+pub fn window_extend_right_to(
+    ofs: f64,
+    size: f64,
+    other_ofs: f64,
+    other_size: f64,
+    max_size: f64,
+) -> Vec<f64> {
+    let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+    window.extend_right_to(
+        &MapWindow::new(to_i64(other_ofs), to_i64(other_size)),
+        to_i64(max_size),
+    );
+    window_to_js(window)
 }
 
 /// The current size of a file (stat for a path, fstat for an fd), as `MapRegionList.fileSize()`.
 #[napi]
 pub fn file_size(env: Env, path_or_fd: Either<String, u32>) -> napi::Result<f64> {
-  let key = file_key(&env, path_or_fd)?;
-  smmap_core::file_size(&key).map(numbers::to_js).map_err(|e| errors::throw(&env, e))
+    let key = file_key(&env, path_or_fd)?;
+    smmap_core::file_size(&key)
+        .map(numbers::to_js)
+        .map_err(|e| errors::throw(&env, e))
 }
 
 fn window_to_js(window: MapWindow) -> Vec<f64> {
-  vec![i64_to_js(window.ofs), i64_to_js(window.size)]
+    vec![i64_to_js(window.ofs), i64_to_js(window.size)]
 }
 
 /// A path string or an fd; fds above i32 cannot name a file.
 fn file_key(env: &Env, path_or_fd: Either<String, u32>) -> napi::Result<FileKey> {
-  match path_or_fd {
-    Either::A(path) => Ok(FileKey::Path(path.into())),
-    Either::B(fd) => i32::try_from(fd)
-      .map(FileKey::Fd)
-      .map_err(|_| errors::invalid_arg(env, "a file descriptor must be a non-negative 32-bit integer")),
-  }
+    match path_or_fd {
+        Either::A(path) => Ok(FileKey::Path(path.into())),
+        Either::B(fd) => i32::try_from(fd).map(FileKey::Fd).map_err(|_| {
+            errors::invalid_arg(
+                env,
+                "a file descriptor must be a non-negative 32-bit integer",
+            )
+        }),
+    }
 }

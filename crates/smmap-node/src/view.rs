@@ -18,106 +18,118 @@ type Heir = Arc<Mutex<Option<Region>>>;
 
 /// A strong reference to the external ArrayBuffer over one region's bytes.
 pub struct RegionView {
-  env: sys::napi_env,
-  reference: sys::napi_ref,
-  heir: Heir,
+    env: sys::napi_env,
+    reference: sys::napi_ref,
+    heir: Heir,
 }
 
 impl RegionView {
-  /// Creates the ArrayBuffer over `region`'s mapped bytes (zero copy). Where the runtime
-  /// refuses external buffers (Electron's V8 sandbox) the bytes are copied instead.
-  pub fn create(env: &Env, region: &mut Region) -> napi::Result<Self> {
-    let heir: Heir = Arc::new(Mutex::new(None));
-    let hint = Box::into_raw(Box::new(heir.clone()));
-    let mut value = ptr::null_mut();
-    // SAFETY: the pointer and length describe the region's live mapping, which outlives the
-    // ArrayBuffer's access to it: `detach` runs before the region is dropped, and if the
-    // region outlives its manager it is handed to the `heir` the finalizer owns. `hint` is
-    // a leaked Box that `finalize_view` takes back exactly once.
-    let mut status = unsafe {
-      sys::napi_create_external_arraybuffer(
-        env.raw(),
-        region.as_mut_ptr().cast(),
-        region.size() as usize,
-        Some(finalize_view),
-        hint.cast(),
-        &mut value,
-      )
-    };
-    if status == sys::Status::napi_no_external_buffers_allowed {
-      // SAFETY: the finalizer will never run for a buffer that was not created.
-      drop(unsafe { Box::from_raw(hint) });
-      status = copy_into_new_buffer(env, region, &mut value);
+    /// Creates the ArrayBuffer over `region`'s mapped bytes (zero copy). Where the runtime
+    /// refuses external buffers (Electron's V8 sandbox) the bytes are copied instead.
+    pub fn create(env: &Env, region: &mut Region) -> napi::Result<Self> {
+        let heir: Heir = Arc::new(Mutex::new(None));
+        let hint = Box::into_raw(Box::new(heir.clone()));
+        let mut value = ptr::null_mut();
+        // SAFETY: the pointer and length describe the region's live mapping, which outlives the
+        // ArrayBuffer's access to it: `detach` runs before the region is dropped, and if the
+        // region outlives its manager it is handed to the `heir` the finalizer owns. `hint` is
+        // a leaked Box that `finalize_view` takes back exactly once.
+        let mut status = unsafe {
+            sys::napi_create_external_arraybuffer(
+                env.raw(),
+                region.as_mut_ptr().cast(),
+                region.size() as usize,
+                Some(finalize_view),
+                hint.cast(),
+                &mut value,
+            )
+        };
+        if status == sys::Status::napi_no_external_buffers_allowed {
+            // SAFETY: the finalizer will never run for a buffer that was not created.
+            drop(unsafe { Box::from_raw(hint) });
+            status = copy_into_new_buffer(env, region, &mut value);
+        }
+        check(status, "could not create the region's ArrayBuffer")?;
+        let mut reference = ptr::null_mut();
+        // SAFETY: `value` was just created in this environment.
+        check(
+            unsafe { sys::napi_create_reference(env.raw(), value, 1, &mut reference) },
+            "could not reference the region's ArrayBuffer",
+        )?;
+        Ok(Self {
+            env: env.raw(),
+            reference,
+            heir,
+        })
     }
-    check(status, "could not create the region's ArrayBuffer")?;
-    let mut reference = ptr::null_mut();
-    // SAFETY: `value` was just created in this environment.
-    check(
-      unsafe { sys::napi_create_reference(env.raw(), value, 1, &mut reference) },
-      "could not reference the region's ArrayBuffer",
-    )?;
-    Ok(Self { env: env.raw(), reference, heir })
-  }
 
-  /// The ArrayBuffer, for the facade to wrap in Buffer views.
-  pub fn value(&self) -> napi::Result<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    // SAFETY: the reference is strong and alive until `detach`/`bequeath` consume `self`.
-    check(
-      unsafe { sys::napi_get_reference_value(self.env, self.reference, &mut value) },
-      "the region's ArrayBuffer is gone",
-    )?;
-    Ok(value)
-  }
-
-  /// Empties every view of the region so it can be unmapped: call it before dropping the
-  /// region, from a call that runs JavaScript-side (never from a finalizer).
-  pub fn detach(self) {
-    if let Ok(value) = self.value() {
-      // SAFETY: `value` is the external ArrayBuffer created in `create`, which only this
-      // module can name; V8 allows detaching it.
-      unsafe { sys::napi_detach_arraybuffer(self.env, value) };
+    /// The ArrayBuffer, for the facade to wrap in Buffer views.
+    pub fn value(&self) -> napi::Result<sys::napi_value> {
+        let mut value = ptr::null_mut();
+        // SAFETY: the reference is strong and alive until `detach`/`bequeath` consume `self`.
+        check(
+            unsafe { sys::napi_get_reference_value(self.env, self.reference, &mut value) },
+            "the region's ArrayBuffer is gone",
+        )?;
+        Ok(value)
     }
-    // SAFETY: the reference was created in `create` and is deleted exactly once, here.
-    unsafe { sys::napi_delete_reference(self.env, self.reference) };
-  }
 
-  /// Hands `region` to the ArrayBuffer's finalizer, for owners torn down by garbage
-  /// collection, where detaching is not allowed: it is unmapped when no view can reach it.
-  pub fn bequeath(self, region: Region) {
-    if let Ok(mut heir) = self.heir.lock() {
-      *heir = Some(region);
+    /// Empties every view of the region so it can be unmapped: call it before dropping the
+    /// region, from a call that runs JavaScript-side (never from a finalizer).
+    pub fn detach(self) {
+        if let Ok(value) = self.value() {
+            // SAFETY: `value` is the external ArrayBuffer created in `create`, which only this
+            // module can name; V8 allows detaching it.
+            unsafe { sys::napi_detach_arraybuffer(self.env, value) };
+        }
+        // SAFETY: the reference was created in `create` and is deleted exactly once, here.
+        unsafe { sys::napi_delete_reference(self.env, self.reference) };
     }
-    // SAFETY: as in `detach`; deleting a reference is allowed during finalization.
-    unsafe { sys::napi_delete_reference(self.env, self.reference) };
-  }
+
+    /// Hands `region` to the ArrayBuffer's finalizer, for owners torn down by garbage
+    /// collection, where detaching is not allowed: it is unmapped when no view can reach it.
+    pub fn bequeath(self, region: Region) {
+        if let Ok(mut heir) = self.heir.lock() {
+            *heir = Some(region);
+        }
+        // SAFETY: as in `detach`; deleting a reference is allowed during finalization.
+        unsafe { sys::napi_delete_reference(self.env, self.reference) };
+    }
 }
 
-fn copy_into_new_buffer(env: &Env, region: &Region, value: &mut sys::napi_value) -> sys::napi_status {
-  let mut data = ptr::null_mut();
-  let bytes = region.as_slice();
-  // SAFETY: napi_create_arraybuffer returns `data` pointing at `bytes.len()` writable bytes.
-  unsafe {
-    let status = sys::napi_create_arraybuffer(env.raw(), bytes.len(), &mut data, value);
-    if status == sys::Status::napi_ok && !bytes.is_empty() {
-      ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len());
+fn copy_into_new_buffer(
+    env: &Env,
+    region: &Region,
+    value: &mut sys::napi_value,
+) -> sys::napi_status {
+    let mut data = ptr::null_mut();
+    let bytes = region.as_slice();
+    // SAFETY: napi_create_arraybuffer returns `data` pointing at `bytes.len()` writable bytes.
+    unsafe {
+        let status = sys::napi_create_arraybuffer(env.raw(), bytes.len(), &mut data, value);
+        if status == sys::Status::napi_ok && !bytes.is_empty() {
+            ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len());
+        }
+        status
     }
-    status
-  }
 }
 
-unsafe extern "C" fn finalize_view(_env: sys::napi_env, _data: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
-  // SAFETY: `hint` is the Box leaked in `create` for this buffer; V8 calls this once.
-  let heir = unsafe { Box::from_raw(hint.cast::<Heir>()) };
-  // Dropping the bequeathed region, if any, unmaps it now that no view remains.
-  let bequeathed = heir.lock().ok().and_then(|mut slot| slot.take());
-  drop(bequeathed);
+unsafe extern "C" fn finalize_view(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `hint` is the Box leaked in `create` for this buffer; V8 calls this once.
+    let heir = unsafe { Box::from_raw(hint.cast::<Heir>()) };
+    // Dropping the bequeathed region, if any, unmaps it now that no view remains.
+    let bequeathed = heir.lock().ok().and_then(|mut slot| slot.take());
+    drop(bequeathed);
 }
 
 fn check(status: sys::napi_status, message: &str) -> napi::Result<()> {
-  if status == sys::Status::napi_ok {
-    Ok(())
-  } else {
-    Err(napi::Error::new(Status::GenericFailure, message.to_owned()))
-  }
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(Status::GenericFailure, message.to_owned()))
+    }
 }

@@ -1,0 +1,255 @@
+// smmap's buf module: a buffer-like view of a whole file (or a range of it) that slides its
+// cursor's window as it is read. Indices are relative to the buffer's `offset`. Reads inside
+// the cursor's current region use the region's Buffer directly: no native call, no allocation.
+import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange } from './errors'
+import { WindowCursor } from './mman'
+import { regionCovers, type MapRegion } from './util'
+
+/** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
+const DEFAULT_CHUNK = 64 * 1024
+
+/** Buffer's fixed-width readers, by name and width in bytes. */
+const READERS = {
+  readUInt8: 1, readInt8: 1,
+  readUInt16LE: 2, readUInt16BE: 2, readInt16LE: 2, readInt16BE: 2,
+  readUInt32LE: 4, readUInt32BE: 4, readInt32LE: 4, readInt32BE: 4,
+  readFloatLE: 4, readFloatBE: 4, readDoubleLE: 8, readDoubleBE: 8,
+  readBigUInt64LE: 8, readBigUInt64BE: 8, readBigInt64LE: 8, readBigInt64BE: 8,
+} as const
+
+type ReaderName = keyof typeof READERS
+type Reader<N extends ReaderName> = (offset?: number) => ReturnType<Buffer[N]>
+
+/** Node's coercion of a Buffer.copy/slice position: undefined → default, NaN → 0, truncated. */
+function position(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
+  return Number.isNaN(value) ? 0 : Math.trunc(value)
+}
+
+/**
+ * A file (or `[offset, offset + size)` of it) read like a Buffer through a sliding window.
+ * @example
+ * using manager = new SlidingWindowMapManager({ windowSize: 64 << 20 })
+ * using buf = new SlidingWindowMapBuffer(manager.makeCursor('/var/data/pack.bin'))
+ * const version = buf.readUInt32BE(4)
+ * const header = buf.slice(0, 12)          // a copy, across windows if need be
+ * for (const chunk of buf.chunks()) hash.update(chunk)
+ */
+export class SlidingWindowMapBuffer {
+  #cursor: WindowCursor | null = null
+  /** Absolute offset of index 0. */
+  #offset = 0
+  #length = 0
+  #flags = 0
+  /** Holds a value that straddles two windows while it is read. */
+  readonly #straddle = Buffer.alloc(8)
+
+  constructor(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0) {
+    if (cursor === undefined || cursor === null) return
+    if (!this.beginAccess(cursor, offset, size, flags)) {
+      throw codedError(RangeError, 'ERR_OUT_OF_RANGE', `cannot begin access at offset ${offset}: the cursor is not associated with a file or the offset is at or past its end`)
+    }
+  }
+
+  /** Number of bytes the buffer covers. */
+  get length(): number {
+    return this.#length
+  }
+
+  /** The cursor in use, or `null`. */
+  cursor(): WindowCursor | null {
+    return this.#cursor
+  }
+
+  /**
+   * Starts (or restarts) access to `[offset, offset + size)` of the cursor's file, clamped to the
+   * file's end. Returns false, leaving the length as it was, when the cursor has no file or the
+   * offset is at or past the end. A new cursor replaces the old one, whose region is let go.
+   */
+  beginAccess(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0): boolean {
+    if (cursor !== undefined && cursor !== null && !(cursor instanceof WindowCursor)) throw invalidType('cursor', 'an instance of WindowCursor', cursor)
+    checkOffset('offset', offset)
+    checkSize('size', size)
+    checkFlags(flags)
+    if (cursor && cursor !== this.#cursor) {
+      this.#cursor?.unuseRegion()
+      this.#cursor = cursor
+    }
+    const current = this.#cursor
+    if (current === null || !current.isAssociated()) return false
+    if (!current.useRegion(offset, size === Infinity ? 0 : size, flags).isValid()) return false
+    this.#offset = offset
+    this.#length = Math.min(size, current.fileSize() - offset)
+    this.#flags = flags
+    return true
+  }
+
+  /** Lets go of the cursor's region; the length becomes 0. Idempotent. */
+  endAccess(): void {
+    this.#length = 0
+    this.#cursor?.unuseRegion()
+  }
+
+  [Symbol.dispose](): void {
+    this.endAccess()
+  }
+
+  /** The byte at `index` (negative counts from the end). */
+  at(index: number): number {
+    if (typeof index !== 'number') throw invalidType('index', 'of type number', index)
+    const i = index < 0 ? index + this.#length : index
+    if (!Number.isInteger(i) || i < 0 || i >= this.#length) throw outOfRange('index', `an integer >= ${-this.#length} and < ${this.#length}`, index)
+    const absolute = this.#offset + i
+    return this.#regionAt(absolute)._buf[absolute - this.#regionAt(absolute)._ofs]
+  }
+
+  /** A copy of `[start, end)`, clamped like `Buffer.prototype.slice`, across any number of windows. */
+  slice(start?: number, end?: number): Buffer {
+    const length = this.#length
+    let from = position('start', start, 0)
+    let to = position('end', end, length)
+    from = from < 0 ? Math.max(from + length, 0) : Math.min(from, length)
+    to = to < 0 ? Math.max(to + length, 0) : Math.min(to, length)
+    const out = Buffer.allocUnsafe(Math.max(to - from, 0))
+    this.#copyOut(out, 0, from, from + out.length)
+    return out
+  }
+
+  /** `Buffer.prototype.copy` across windows: copies into `target`, returns the bytes copied. */
+  copy(target: Uint8Array, targetStart?: number, sourceStart?: number, sourceEnd?: number): number {
+    if (!(target instanceof Uint8Array)) throw invalidType('target', 'an instance of Buffer or Uint8Array', target)
+    const length = this.#length
+    const to = position('targetStart', targetStart, 0)
+    const from = position('sourceStart', sourceStart, 0)
+    let end = position('sourceEnd', sourceEnd, length)
+    if (to < 0) throw outOfRange('targetStart', '>= 0', to)
+    if (from < 0 || from > length) throw outOfRange('sourceStart', `>= 0 && <= ${length}`, from)
+    if (end < 0) throw outOfRange('sourceEnd', '>= 0', end)
+    end = Math.min(end, length)
+    const count = Math.min(end - from, target.length - to)
+    if (count <= 0) return 0
+    this.#copyOut(target, to, from, from + count)
+    return count
+  }
+
+  /**
+   * The first index of `value` (a byte, a string or bytes) at or after `byteOffset`, or -1.
+   * Needles that straddle windows are found.
+   */
+  indexOf(value: number | string | Uint8Array, byteOffset: number = 0, encoding: BufferEncoding = 'utf8'): number {
+    const needle = typeof value === 'number' ? Buffer.of(value & 0xff) : typeof value === 'string' ? Buffer.from(value, encoding) : value
+    if (!(needle instanceof Uint8Array)) throw invalidType('value', 'one of type number or string or an instance of Buffer or Uint8Array', value)
+    const length = this.#length
+    let from = position('byteOffset', byteOffset, 0)
+    from = from < 0 ? Math.max(from + length, 0) : from
+    if (needle.length === 0) return Math.min(from, length)
+    for (let pos = from; pos + needle.length <= length; ) {
+      const absolute = this.#offset + pos
+      const region = this.#regionAt(absolute)
+      const at = absolute - region._ofs
+      const windowEnd = Math.min(region._size, at + (length - pos))
+      const found = region._buf.subarray(0, windowEnd).indexOf(needle, at)
+      if (found >= 0) return pos + (found - at)
+      const next = pos + (windowEnd - at)
+      if (next >= length) return -1
+      // A needle may straddle this window's end: search the seam, copied across it.
+      const seamStart = Math.max(next - needle.length + 1, pos)
+      const seam = this.slice(seamStart, Math.min(next + needle.length - 1, length))
+      const inSeam = seam.indexOf(needle)
+      if (inSeam >= 0) return seamStart + inSeam
+      pos = next
+    }
+    return -1
+  }
+
+  /**
+   * Zero-copy Buffers covering the buffer in order, each at most `chunkSize` bytes (a chunk may
+   * end early at a window's end). A chunk stays readable until the next is taken; after that its
+   * window may be unmapped to keep the budget, which empties it.
+   */
+  *chunks(chunkSize: number = DEFAULT_CHUNK): Generator<Buffer, void, undefined> {
+    checkSize('chunkSize', chunkSize)
+    if (chunkSize === 0) throw outOfRange('chunkSize', '> 0', chunkSize)
+    for (let pos = 0; pos < this.#length; ) {
+      const absolute = this.#offset + pos
+      const region = this.#regionAt(absolute)
+      const at = absolute - region._ofs
+      const size = Math.min(chunkSize, this.#length - pos, region._size - at)
+      yield region._buf.subarray(at, at + size)
+      pos += size
+    }
+  }
+
+  /** The region holding absolute offset `absolute`, sliding the cursor there if need be. */
+  #regionAt(absolute: number): MapRegion {
+    const cursor = this.#cursor!
+    const region = cursor._region
+    if (regionCovers(region, absolute)) return region!
+    // Ask for the rest of the buffer so the new window extends forward (reads mostly do).
+    const moved = cursor.useRegion(absolute, this.#offset + this.#length - absolute, this.#flags)
+    if (!moved.isValid()) {
+      throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute} is past the end of the file, which is now ${cursor.fileSize()} bytes`)
+    }
+    return cursor._region!
+  }
+
+  /** Copies `[from, to)` (buffer indices, already within bounds) into `target` at `targetStart`. */
+  #copyOut(target: Uint8Array, targetStart: number, from: number, to: number): void {
+    for (let pos = from, out = targetStart; pos < to; ) {
+      const absolute = this.#offset + pos
+      const region = this.#regionAt(absolute)
+      const at = absolute - region._ofs
+      const count = Math.min(to - pos, region._size - at)
+      region._buf.copy(target, out, at, at + count)
+      pos += count
+      out += count
+    }
+  }
+
+  /** Builds the reader `name`: Buffer's own method on the current window, or on a straddle copy. @internal */
+  static _reader<N extends ReaderName>(name: N): Reader<N> {
+    const width = READERS[name]
+    const read = Buffer.prototype[name] as (this: Buffer, offset: number) => ReturnType<Buffer[N]>
+    return function (this: SlidingWindowMapBuffer, offset: number = 0) {
+      if (typeof offset !== 'number') throw invalidType('offset', 'of type number', offset)
+      if (!Number.isInteger(offset) || offset < 0 || offset > this.#length - width) {
+        throw outOfRange('offset', `>= 0 and <= ${this.#length - width}`, offset)
+      }
+      const absolute = this.#offset + offset
+      const region = this.#cursor!._region
+      if (region !== null) {
+        const at = absolute - region._ofs
+        if (at >= 0 && at + width <= region._buf.length) return read.call(region._buf, at)
+      }
+      this.#copyOut(this.#straddle, 0, offset, offset + width)
+      return read.call(this.#straddle, 0)
+    }
+  }
+}
+
+export interface SlidingWindowMapBuffer {
+  /** As `Buffer`'s, at an index relative to the buffer's start; a value across two windows is read whole. */
+  readUInt8: Reader<'readUInt8'>
+  readInt8: Reader<'readInt8'>
+  readUInt16LE: Reader<'readUInt16LE'>
+  readUInt16BE: Reader<'readUInt16BE'>
+  readInt16LE: Reader<'readInt16LE'>
+  readInt16BE: Reader<'readInt16BE'>
+  readUInt32LE: Reader<'readUInt32LE'>
+  readUInt32BE: Reader<'readUInt32BE'>
+  readInt32LE: Reader<'readInt32LE'>
+  readInt32BE: Reader<'readInt32BE'>
+  readFloatLE: Reader<'readFloatLE'>
+  readFloatBE: Reader<'readFloatBE'>
+  readDoubleLE: Reader<'readDoubleLE'>
+  readDoubleBE: Reader<'readDoubleBE'>
+  readBigUInt64LE: Reader<'readBigUInt64LE'>
+  readBigUInt64BE: Reader<'readBigUInt64BE'>
+  readBigInt64LE: Reader<'readBigInt64LE'>
+  readBigInt64BE: Reader<'readBigInt64BE'>
+}
+
+for (const name of Object.keys(READERS) as ReaderName[]) {
+  Object.defineProperty(SlidingWindowMapBuffer.prototype, name, { value: SlidingWindowMapBuffer._reader(name), writable: true, configurable: true })
+}

@@ -88,8 +88,8 @@ impl Region {
         flags: i32,
         populate: bool,
     ) -> Result<Region> {
-        check_aligned(ofs)?;
         let source = source::open(key, flags)?;
+        check_aligned(ofs, source.size)?;
         let len = clamped_len(ofs, size, source.size)?;
         let map = source.map(ofs, len, populate)?;
         prefault_without_populate(&map, populate);
@@ -205,13 +205,14 @@ impl Region {
     }
 }
 
-fn check_aligned(ofs: u64) -> Result<()> {
+/// The file size goes into the message too: callers usually got the offset from it.
+fn check_aligned(ofs: u64, file_size: u64) -> Result<()> {
     let granularity = allocation_granularity();
     if ofs.is_multiple_of(granularity) {
         return Ok(());
     }
     Err(Error::OutOfRange(format!(
-        "offset {ofs} is not a multiple of the allocation granularity {granularity}"
+        "offset {ofs} is not a multiple of the allocation granularity {granularity} (file size {file_size})"
     )))
 }
 

@@ -83,7 +83,7 @@ fn bad_offsets_are_out_of_range_and_name_the_numbers() {
     let message = out_of_range_message(Region::map(&file.key(), 100, 10, 0));
     assert_eq!(
         message,
-        format!("offset 100 is not a multiple of the allocation granularity {granularity}")
+        format!("offset 100 is not a multiple of the allocation granularity {granularity} (file size 10000)")
     );
     let past = align_to_mmap(12288, true) as u64;
     let message = out_of_range_message(Region::map(&file.key(), past, 10, 0));

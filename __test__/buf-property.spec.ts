@@ -2,7 +2,7 @@
 // to 1 MiB), budgets, handle limits, buffer ranges and sequences of operations, every result
 // equals what fs.readSync of the same bytes gives, errors are thrown where Buffer throws them,
 // and the manager's counters stay true. Fixed seed: a failure reproduces; fast-check prints the
-// shrunk counterexample. (CommonJS-shaped TypeScript, no `using`: see helpers/smmap.ts.)
+// shrunk counterexample.
 import test from 'ava'
 import fs = require('node:fs')
 import fcModule = require('fast-check')

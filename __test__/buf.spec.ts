@@ -1,7 +1,6 @@
 // Port of smmap's test_buf.py (reference §5.3), with patterned files and RELATIVE indices
 // (API.md §2: "SlidingWindowMapBuffer indices are relative to the buffer's offset"), plus the
 // Buffer-like API of issue #3: at(), slice(), copy(), indexOf(), chunks(), `using`.
-// (CommonJS-shaped TypeScript and track()/explicit dispose in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 import fs = require('node:fs')
 

@@ -1,6 +1,5 @@
 // Every applicable row of API.md §4, and that a throwing call leaves the manager's counters
 // true and the next valid call working.
-// (CommonJS-shaped TypeScript and scope() in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 import fs = require('node:fs')
 import path = require('node:path')

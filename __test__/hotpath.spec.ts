@@ -1,5 +1,4 @@
 // A cursor hit makes no native call: moving inside the cursor's region is pure JavaScript.
-// (CommonJS-shaped TypeScript: see helpers/smmap.ts.)
 import test from 'ava'
 
 import files = require('./helpers/files')

@@ -1,6 +1,5 @@
 // Port of smmap's test_mman.py (reference §5.2): test_cursor, test_memory_manager and
 // test_memman_operation with the exact upstream parameters, on a patterned K-byte file.
-// (CommonJS-shaped TypeScript and scope() in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 
 import files = require('./helpers/files')

@@ -1,5 +1,4 @@
 // Sliding-window placement as smmap places windows (reference §2.3 worked examples).
-// (CommonJS-shaped TypeScript and scope() in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 
 import files = require('./helpers/files')

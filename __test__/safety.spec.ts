@@ -1,6 +1,5 @@
 // The guarantees of API.md §2/§3: detach-on-unmap, true LRU, soft budget, dispose, copies that
 // move, stable region objects, collect(), the FinalizationRegistry, fds, growing files, stats().
-// (CommonJS-shaped TypeScript and scope() in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 import fs = require('node:fs')
 

@@ -1,6 +1,5 @@
 // The cursor part of smmap's test_tutorial.py (reference §5.4), on an 8 MiB patterned file,
 // checking the actual bytes. (The SlidingWindowMapBuffer part belongs to the next issue.)
-// (CommonJS-shaped TypeScript and scope() in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 
 import files = require('./helpers/files')

@@ -1,5 +1,4 @@
 // Port of smmap's test_util.py (reference §5.1) plus the util behaviour of API.md.
-// (CommonJS-shaped TypeScript and scope() in place of `using`: see helpers/smmap.ts.)
 import test from 'ava'
 import fs = require('node:fs')
 import path = require('node:path')

@@ -1,12 +1,19 @@
 // smmap's buf module: a buffer-like view of a whole file (or a range of it) that slides its
 // cursor's window as it is read. Indices are relative to the buffer's `offset`. Reads inside
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
+import fs = require('node:fs')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange } from './errors'
 import { WindowCursor } from './mman'
 import { regionCovers, type MapRegion } from './util'
 
 /** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
 const DEFAULT_CHUNK = 64 * 1024
+
+/**
+ * Two small reads this close together (bytes) are taken as locality: the second maps a window.
+ * Parsers read a header and then its fields, well within this; random probes rarely are.
+ */
+const NEAR = 64 * 1024
 
 /** Buffer's fixed-width readers, by name and width in bytes. */
 const READERS = {
@@ -44,6 +51,10 @@ export class SlidingWindowMapBuffer {
   #flags = 0
   /** Holds a value that straddles two windows while it is read. */
   readonly #straddle = Buffer.alloc(8)
+  /** Where the last small read outside the cursor's window was (absolute), for `#readAside`. */
+  #lastAside = -Infinity
+  /** An fd this buffer opened for positional reads of a path-keyed file (closed by endAccess). */
+  #ownFd: number | null = null
 
   constructor(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0) {
     if (cursor === undefined || cursor === null) return
@@ -74,6 +85,7 @@ export class SlidingWindowMapBuffer {
     checkFlags(flags)
     if (cursor && cursor !== this.#cursor) {
       this.#cursor?.unuseRegion()
+      this.#closeOwnFd()
       this.#cursor = cursor
     }
     const current = this.#cursor
@@ -89,6 +101,7 @@ export class SlidingWindowMapBuffer {
   endAccess(): void {
     this.#length = 0
     this.#cursor?.unuseRegion()
+    this.#closeOwnFd()
   }
 
   [Symbol.dispose](): void {
@@ -101,7 +114,9 @@ export class SlidingWindowMapBuffer {
     const i = index < 0 ? index + this.#length : index
     if (!Number.isInteger(i) || i < 0 || i >= this.#length) throw outOfRange('index', `an integer >= ${-this.#length} and < ${this.#length}`, index)
     const absolute = this.#offset + i
-    return this.#regionAt(absolute)._buf[absolute - this.#regionAt(absolute)._ofs]
+    const region = this.#cursor!._region
+    if (regionCovers(region, absolute)) return region!._buf[absolute - region!._ofs]
+    return this.#readAside(i, 1)[0]
   }
 
   /** A copy of `[start, end)`, clamped like `Buffer.prototype.slice`, across any number of windows. */
@@ -194,6 +209,43 @@ export class SlidingWindowMapBuffer {
     return cursor._region!
   }
 
+  /**
+   * A small read (`width` <= 8 bytes at buffer index `index`) that the cursor's window does not
+   * hold whole. It maps a window there only when the previous such read was near it (`NEAR`):
+   * evidence that the next reads will land there too. Otherwise it reads
+   * positionally, so random access over a file far larger than the budget costs one pread
+   * instead of a map, a page fault and an unmap for every read. Returns the straddle buffer.
+   */
+  #readAside(index: number, width: number): Buffer {
+    const absolute = this.#offset + index
+    const cursor = this.#cursor!
+    const region = cursor._region
+    const near = Math.abs(absolute - this.#lastAside) < NEAR
+    this.#lastAside = absolute
+    if (near || regionCovers(region, absolute)) {
+      this.#copyOut(this.#straddle, 0, index, index + width)
+    } else {
+      this.#readPositional(absolute, width)
+    }
+    return this.#straddle
+  }
+
+  /** Reads `width` bytes at absolute offset `absolute` into the straddle buffer with pread. */
+  #readPositional(absolute: number, width: number): void {
+    const cursor = this.#cursor!
+    const key = cursor.pathOrFd()
+    const fd = typeof key === 'number' ? key : (this.#ownFd ??= fs.openSync(key, fs.constants.O_RDONLY | this.#flags))
+    if (fs.readSync(fd, this.#straddle, 0, width, absolute) < width) {
+      throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute} is past the end of the file, which is now ${fs.fstatSync(fd).size} bytes`)
+    }
+  }
+
+  #closeOwnFd(): void {
+    if (this.#ownFd === null) return
+    fs.closeSync(this.#ownFd)
+    this.#ownFd = null
+  }
+
   /** Copies `[from, to)` (buffer indices, already within bounds) into `target` at `targetStart`. */
   #copyOut(target: Uint8Array, targetStart: number, from: number, to: number): void {
     for (let pos = from, out = targetStart; pos < to; ) {
@@ -222,8 +274,7 @@ export class SlidingWindowMapBuffer {
         const at = absolute - region._ofs
         if (at >= 0 && at + width <= region._buf.length) return read.call(region._buf, at)
       }
-      this.#copyOut(this.#straddle, 0, offset, offset + width)
-      return read.call(this.#straddle, 0)
+      return read.call(this.#readAside(offset, width), 0)
     }
   }
 }

@@ -1,9 +1,7 @@
 // Test helpers: patterned temporary files (never all zeros, so an off-by-one shows), a seeded
 // PRNG so random tests reproduce, and byte comparisons that say where buffers differ.
-//
-// NOTE: written as CommonJS TypeScript (`import x = require()`, `export =`, no `import type`,
-// no `using`): the installed @oxc-node/core 0.0.35 require-hook emits ESM `import`s for helpers
-// and keeps ESM syntax, which breaks `require()` of the spec files (see helpers/smmap.ts).
+// `scope()` disposes what a test registers in reverse order, as `using` does, for tests that
+// need the dispose to happen at a chosen point.
 import fs = require('node:fs')
 import os = require('node:os')
 import path = require('node:path')

@@ -1,0 +1,50 @@
+// Small reads far from the buffer's window are served with positional reads (no window is
+// mapped for a lone random probe); a second read near the first maps a window.
+import test from 'ava'
+import { SlidingWindowMapBuffer, SlidingWindowMapManager } from 'smmap'
+import files = require('./helpers/files')
+
+const SIZE = 4 * 1024 * 1024 + 333
+
+test('random far reads are right, map nothing new, and the fd they use is closed by endAccess', (t) => {
+  using file = files.patternedFile(SIZE, 'positional')
+  using manager = new SlidingWindowMapManager({ windowSize: 65536, maxMemorySize: 4 * 65536 })
+  const fdsBefore = files.openFdCount()
+  const buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+  const misses = manager.stats().misses
+  const rand = files.mulberry32(files.testSeed())
+  let wrong = 0
+  for (let i = 0; i < 2000; i++) {
+    // every probe at least 1 MiB from the previous one: never "near"
+    const ofs = ((i % 2) * 2 + 1) * 1024 * 1024 + Math.floor(rand() * 1024 * 1024) - 8
+    if (i % 3 === 0 ? buf.at(ofs) !== file.data[ofs] : buf.readUInt32LE(ofs) !== file.data.readUInt32LE(ofs)) wrong++
+  }
+  t.is(wrong, 0)
+  t.is(manager.stats().misses, misses, 'no window was mapped for far probes')
+  t.is(files.openFdCount(), fdsBefore + 1, 'one fd for positional reads while in access')
+  buf.endAccess()
+  t.is(files.openFdCount(), fdsBefore, 'endAccess closes it')
+})
+
+test('a read near the previous far read maps a window, and later reads there are hits', (t) => {
+  using file = files.patternedFile(SIZE, 'positional-near')
+  using manager = new SlidingWindowMapManager({ windowSize: 65536 })
+  using buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+  const far = 3 * 1024 * 1024 + 12345
+  t.is(buf.readDoubleLE(far), file.data.readDoubleLE(far))
+  const before = manager.stats()
+  t.is(buf.readUInt16BE(far + 100), file.data.readUInt16BE(far + 100))
+  t.is(manager.stats().misses, before.misses + 1, 'the second nearby read mapped a window')
+  t.true(buf.cursor()!.region()!.includesOfs(far + 100))
+})
+
+test('fd-keyed buffers read positionally through the caller fd and never close it', (t) => {
+  using file = files.patternedFile(SIZE, 'positional-fd')
+  using fd = files.openFd(file.path)
+  using manager = new SlidingWindowMapManager({ windowSize: 65536 })
+  const buf = new SlidingWindowMapBuffer(manager.makeCursor(fd.fd))
+  for (const ofs of [SIZE - 8, 1024 * 1024 + 1, 2 * 1024 * 1024 + 7]) t.is(buf.readBigUInt64BE(ofs), file.data.readBigUInt64BE(ofs))
+  buf.endAccess()
+  manager.close()
+  t.notThrows(() => require('node:fs').fstatSync(fd.fd))
+})

@@ -1,0 +1,52 @@
+// `using` declarations (lowered by tsc for Node 20) on every disposable class, written the way
+// a user writes them: importing the package by name.
+import test from 'ava'
+import { MapRegion, SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager } from 'smmap'
+import files = require('./helpers/files')
+
+test('using a manager closes it: its Buffers empty and later moves throw ERR_SMMAP_CLOSED', (t) => {
+  using file = files.patternedFile(3 * 4096 + 17, 'using-manager')
+  let view: Buffer
+  let kept: ReturnType<SlidingWindowMapManager['makeCursor']>
+  {
+    using manager = new SlidingWindowMapManager({ windowSize: 4096 })
+    kept = manager.makeCursor(file.path)
+    view = kept.useRegion(4096, 100).buffer()
+    files.sameBytes(t, view, file.data.subarray(4096, 4196))
+  }
+  t.is(view.length, 0)
+  t.throws(() => kept.useRegion(0, 1), { code: 'ERR_SMMAP_CLOSED' })
+})
+
+test('using a cursor gives its region back; the manager keeps it cached', (t) => {
+  using file = files.patternedFile(5 * 4096, 'using-cursor')
+  using manager = new StaticWindowMapManager()
+  let region: MapRegion | null
+  {
+    using cursor = manager.makeCursor(file.path).useRegion(10, 10)
+    region = cursor.region()
+    t.is(region!.clientCount(), 2)
+    files.sameBytes(t, cursor.buffer(), file.data.subarray(10, 20))
+  }
+  t.is(region!.clientCount(), 1)
+  t.is(manager.numFileHandles(), 1)
+  t.is(manager.collect(), 1)
+})
+
+test('using a buffer ends access; using a standalone region unmaps it', (t) => {
+  using file = files.patternedFile(2 * 4096 + 5, 'using-buffer')
+  using manager = new SlidingWindowMapManager({ windowSize: 4096 })
+  const cursor = manager.makeCursor(file.path)
+  {
+    using buf = new SlidingWindowMapBuffer(cursor, 3)
+    t.is(buf.readUInt32BE(4093), file.data.readUInt32BE(4096))
+  }
+  t.false(cursor.isValid())
+  let bytes: Buffer
+  {
+    using region = new MapRegion(file.path, 4096, 4096)
+    bytes = region.buffer()
+    files.sameBytes(t, bytes, file.data.subarray(4096, 8192))
+  }
+  t.is(bytes.length, 0)
+})

@@ -253,3 +253,16 @@ for (const [name, ManagerCls, kwargs] of configs) {
     }))
   }
 }
+
+test('option defaults as in smmap: a negative windowSize means the sliding default for both managers, maxMemorySize 0 the default budget', (t) => {
+  const window = is64Bit() ? 1024 * 1024 * 1024 : 64 * 1024 * 1024
+  const budget = is64Bit() ? 8192 * 1024 * 1024 : 1024 * 1024 * 1024
+  for (const Manager of [StaticWindowMapManager, SlidingWindowMapManager]) {
+    t.is(new Manager({ windowSize: -5 }).windowSize(), window, Manager.name)
+    t.is(new Manager({ windowSize: 10000 }).windowSize(), 10000, Manager.name)
+    t.is(new Manager({ maxMemorySize: 0 }).maxMappedMemorySize(), budget, Manager.name)
+    t.is(new Manager().maxFileHandles(), Infinity, Manager.name)
+  }
+  t.is(new StaticWindowMapManager().windowSize(), 0)
+  t.is(new SlidingWindowMapManager().windowSize(), window)
+})

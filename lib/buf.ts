@@ -31,7 +31,7 @@ type Reader<N extends ReaderName> = (offset?: number) => ReturnType<Buffer[N]>
 function position(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
-  return Number.isNaN(value) ? 0 : Math.trunc(value)
+  return Math.trunc(value) || 0 // NaN and -0 become 0
 }
 
 /**
@@ -183,9 +183,14 @@ export class SlidingWindowMapBuffer {
    * end early at a window's end). A chunk stays readable until the next is taken; after that its
    * window may be unmapped to keep the budget, which empties it.
    */
-  *chunks(chunkSize: number = DEFAULT_CHUNK): Generator<Buffer, void, undefined> {
+  chunks(chunkSize: number = DEFAULT_CHUNK): Generator<Buffer, void, undefined> {
     checkSize('chunkSize', chunkSize)
     if (chunkSize === 0) throw outOfRange('chunkSize', '> 0', chunkSize)
+    return this.#chunks(chunkSize)
+  }
+
+  /** `chunks()` once its argument is checked (a generator body runs only on the first `next()`). */
+  *#chunks(chunkSize: number): Generator<Buffer, void, undefined> {
     for (let pos = 0; pos < this.#length; ) {
       const absolute = this.#offset + pos
       const region = this.#regionAt(absolute)

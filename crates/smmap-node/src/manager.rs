@@ -47,11 +47,10 @@ impl NativeManager {
         advice: String,
         populate: bool,
     ) -> napi::Result<Self> {
-        let defaults = if sliding {
-            Config::sliding_default()
-        } else {
-            Config::static_default()
-        };
+        // smmap's defaults for a negative window size and a zero budget are the same for both
+        // managers (1 GiB and 8 GiB on 64-bit); only the window a caller leaves out differs,
+        // and the facade passes that explicitly.
+        let defaults = Config::sliding_default();
         let config = Config {
             sliding,
             window_size: if window_size < 0.0 {

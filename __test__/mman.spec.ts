@@ -266,3 +266,21 @@ test('option defaults as in smmap: a negative windowSize means the sliding defau
   t.is(new StaticWindowMapManager().windowSize(), 0)
   t.is(new SlidingWindowMapManager().windowSize(), window)
 })
+
+test('advice and populate: every advice reads the right bytes; a bad advice is ERR_INVALID_ARG_VALUE', (t) => {
+  const f = patternedFile(3 * 4096 + 99, 'advice')
+  try {
+    for (const advice of ['normal', 'sequential', 'random', 'willneed'] as const) {
+      for (const populate of [false, true]) {
+        const man = new SlidingWindowMapManager({ windowSize: 4096, advice, populate })
+        const c = man.makeCursor(f.path)
+        sameBytes(t, c.useRegion(8192, 200).buffer(), f.data.subarray(8192, 8392), `${advice} ${populate}`)
+        man.close()
+      }
+    }
+    t.throws(() => new SlidingWindowMapManager({ advice: 'often' as any }), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_VALUE' })
+    t.throws(() => new SlidingWindowMapManager({ populate: 1 as any }), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  } finally {
+    f.remove()
+  }
+})

@@ -9,7 +9,10 @@ import { MapRegion, MapRegionList, OWNED, regionCovers, type RegionOwner } from 
 export type Advice = 'normal' | 'sequential' | 'random' | 'willneed'
 
 export interface ManagerOptions {
-  /** Bytes per window; negative picks the default (sliding: 1 GiB on 64-bit, 64 MiB on 32-bit; static: 0 = whole files). */
+  /**
+   * Bytes per window. Left out: sliding 1 GiB on 64-bit (64 MiB on 32-bit), static 0 (whole
+   * files). Negative: smmap's 1 GiB (64 MiB) for either manager.
+   */
   windowSize?: number
   /** Soft budget of mapped bytes; 0 picks the default (8 GiB on 64-bit, 1 GiB on 32-bit). */
   maxMemorySize?: number

@@ -152,6 +152,13 @@ fn os_code(source: &std::io::Error) -> &'static str {
     }
 }
 
+// The helpers below share one contract.
+//
+// # Safety
+//
+// `env` is the live environment of the current Node-API call and `object` a value created in
+// it during that call; the values they make are used before the call returns.
+
 unsafe fn create(
     env: sys::napi_env,
     class: Class,

@@ -52,12 +52,14 @@ pub fn window_extend_left_to(
     other_size: f64,
     max_size: f64,
 ) -> Vec<f64> {
-    let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
-    window.extend_left_to(
-        &MapWindow::new(to_i64(other_ofs), to_i64(other_size)),
-        to_i64(max_size),
-    );
-    window_to_js(window)
+    extend(
+        ofs,
+        size,
+        other_ofs,
+        other_size,
+        max_size,
+        MapWindow::extend_left_to,
+    )
 }
 
 /// `MapWindow.extendRightTo(other, maxSize)`: returns the new `[ofs, size]`.
@@ -69,12 +71,14 @@ pub fn window_extend_right_to(
     other_size: f64,
     max_size: f64,
 ) -> Vec<f64> {
-    let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
-    window.extend_right_to(
-        &MapWindow::new(to_i64(other_ofs), to_i64(other_size)),
-        to_i64(max_size),
-    );
-    window_to_js(window)
+    extend(
+        ofs,
+        size,
+        other_ofs,
+        other_size,
+        max_size,
+        MapWindow::extend_right_to,
+    )
 }
 
 /// The current size of a file (stat for a path, fstat for an fd), as `MapRegionList.fileSize()`.
@@ -84,6 +88,24 @@ pub fn file_size(env: Env, path_or_fd: Either<String, u32>) -> napi::Result<f64>
     smmap_core::file_size(&key)
         .map(numbers::to_js)
         .map_err(|e| errors::throw(&env, e))
+}
+
+/// Runs one of `MapWindow`'s extend methods on JavaScript numbers.
+fn extend(
+    ofs: f64,
+    size: f64,
+    other_ofs: f64,
+    other_size: f64,
+    max_size: f64,
+    method: fn(&mut MapWindow, &MapWindow, i64),
+) -> Vec<f64> {
+    let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
+    method(
+        &mut window,
+        &MapWindow::new(to_i64(other_ofs), to_i64(other_size)),
+        to_i64(max_size),
+    );
+    window_to_js(window)
 }
 
 fn window_to_js(window: MapWindow) -> Vec<f64> {

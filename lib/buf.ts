@@ -275,9 +275,9 @@ export class SlidingWindowMapBuffer {
       }
       const absolute = this.#offset + offset
       const region = this.#cursor!._region
-      if (region !== null) {
-        const at = absolute - region._ofs
-        if (at >= 0 && at + width <= region._buf.length) return read.call(region._buf, at)
+      if (regionCovers(region, absolute)) {
+        const at = absolute - region!._ofs
+        if (at + width <= region!._buf.length) return read.call(region!._buf, at)
       }
       return read.call(this.#readAside(offset, width), 0)
     }

@@ -3,7 +3,7 @@
 // path, which makes no native call while the cursor's region covers the request.
 import native = require('./native')
 import { checkBoolean, checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, type PathOrFd } from './errors'
-import { MapRegion, MapRegionList, OWNED, regionCovers, type RegionOwner } from './util'
+import { isTruncated, MapRegion, MapRegionList, OWNED, regionCovers, type RegionOwner } from './util'
 
 /** How new regions are advised to the kernel (`madvise`). */
 export type Advice = 'normal' | 'sequential' | 'random' | 'willneed'
@@ -76,6 +76,8 @@ export class StaticWindowMapManager {
   _hits = 0
   /** @internal One MapRegion object per mapped region, so `cursor.region()` is stable. */
   readonly _regions = new Map<number, MapRegion>()
+  /** @internal One byte per guard slot, set (by the core's SIGBUS handler) on truncation. */
+  readonly _truncation: Uint8Array
 
   constructor(options: ManagerOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
@@ -91,6 +93,7 @@ export class StaticWindowMapManager {
     checkBoolean('options.populate', populate)
     this._native = new native.NativeManager(sliding, windowSize, maxMemorySize, maxOpenHandles, advice, populate)
     this._window = this._native.windowSize()
+    this._truncation = new Uint8Array(this._native.truncationFlags())
   }
 
   /** A cursor on `pathOrFd` (no I/O yet). An fd stays the caller's: it is never closed. */
@@ -155,8 +158,10 @@ export class StaticWindowMapManager {
   _region(id: number): MapRegion {
     let region = this._regions.get(id)
     if (region === undefined) {
-      const [ofs, size] = this._native.regionBounds(id)!
-      region = new MapRegion(OWNED, ofs, size, this._native.regionBuffer(id), new ManagedRegion(this, id))
+      const [ofs, size, slot] = this._native.regionBounds(id)!
+      const buffer = this._native.regionBuffer(id) // also points the region's guard at its flag
+      const truncation = slot >= 0 ? { flags: this._truncation, slot } : null
+      region = new MapRegion(OWNED, ofs, size, buffer, new ManagedRegion(this, id), truncation)
       this._regions.set(id, region)
     }
     return region
@@ -254,6 +259,7 @@ export class WindowCursor {
     checkSize('size', size)
     checkFlags(flags)
     const region = this._region
+    if (region !== null && isTruncated(region)) this._truncated(region)
     if (regionCovers(region, offset)) {
       this._place(region!, offset, size)
       this._manager!._hits++
@@ -279,6 +285,15 @@ export class WindowCursor {
   private _place(region: MapRegion, offset: number, size: number): void {
     this._ofs = offset
     this._size = Math.min(size || Infinity, this._manager!._window || Infinity, region._ofs + region._size - offset)
+  }
+
+  /**
+   * The file was truncated under the cursor's region (the lost bytes read as zeros): let go of
+   * it and say so. The next move maps the file as it is now.
+   */
+  private _truncated(region: MapRegion): never {
+    this.unuseRegion()
+    throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `the file was truncated while [${region._ofs}, ${region._ofs + region._size}) of it was mapped; bytes past its new end read as zeros`)
   }
 
   /** Forgets the current region without telling the manager; returns its id (-1 if none). */
@@ -402,6 +417,7 @@ export class WindowCursor {
 
   private _validRegion(): MapRegion {
     if (!this.isValid()) throw invalidCursorError()
+    if (isTruncated(this._region!)) this._truncated(this._region!)
     return this._region!
   }
 }

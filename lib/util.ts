@@ -97,6 +97,15 @@ export interface RegionOwner {
 /** Lets the managers build MapRegions around their own regions. @internal */
 export const OWNED = Symbol('smmap.owned')
 
+/** The truncation flag of a region nothing guards (standalone regions report no truncation). */
+const NO_FLAGS = new Uint8Array(1)
+
+/** Where a manager's region finds its truncation flag: the manager's array and its slot. @internal */
+export interface TruncationFlag {
+  flags: Uint8Array
+  slot: number
+}
+
 /**
  * One private copy-on-write mapping of `[ofs, ofs + min(size, fileSize - ofs))` of a file,
  * with a client count (born at 1; reaching 0 unmaps it). Writing into its Buffer changes only
@@ -111,16 +120,23 @@ export class MapRegion {
   /** @internal The whole mapping; length 0 once unmapped (its ArrayBuffer is detached). */
   _buf: Buffer
   /** @internal */ _owner: RegionOwner
+  /** @internal Non-zero at `_slot` once the file was truncated under this region. */
+  _flags: Uint8Array = NO_FLAGS
+  /** @internal */ _slot = 0
 
   constructor(pathOrFd: PathOrFd, ofs: number, size: number, flags?: number)
   /** @internal */
-  constructor(owned: typeof OWNED, ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner)
-  constructor(pathOrFd: PathOrFd | typeof OWNED, ofs: number, size: number, flagsOrBuffer: number | ArrayBuffer = 0, owner?: RegionOwner) {
+  constructor(owned: typeof OWNED, ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null)
+  constructor(pathOrFd: PathOrFd | typeof OWNED, ofs: number, size: number, flagsOrBuffer: number | ArrayBuffer = 0, owner?: RegionOwner, truncation?: TruncationFlag | null) {
     if (pathOrFd === OWNED) {
       this._ofs = ofs
       this._size = size
       this._buf = Buffer.from(flagsOrBuffer as ArrayBuffer)
       this._owner = owner!
+      if (truncation) {
+        this._flags = truncation.flags
+        this._slot = truncation.slot
+      }
       return
     }
     checkPathOrFd(pathOrFd)
@@ -188,11 +204,17 @@ export class MapRegion {
 }
 
 /**
- * Whether `region` is mapped and holds absolute offset `ofs`: the one test of the cursors' and
- * buffers' hot paths (an unmapped region's Buffer is detached, so its length is 0). @internal
+ * Whether `region` is mapped, intact and holds absolute offset `ofs`: the one test of the
+ * cursors' and buffers' hot paths (an unmapped region's Buffer is detached, so its length is 0;
+ * a truncated one has its flag set). @internal
  */
 export function regionCovers(region: MapRegion | null, ofs: number): boolean {
-  return region !== null && ofs >= region._ofs && ofs - region._ofs < region._buf.length
+  return region !== null && ofs >= region._ofs && ofs - region._ofs < region._buf.length && region._flags[region._slot] === 0
+}
+
+/** Whether the file was truncated under `region` (its lost bytes now read as zeros). @internal */
+export function isTruncated(region: MapRegion): boolean {
+  return region._flags[region._slot] !== 0
 }
 
 /**

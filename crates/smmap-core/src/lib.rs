@@ -24,6 +24,7 @@
 //! ```
 
 pub mod error;
+pub mod guard;
 pub mod manager;
 pub mod region;
 pub mod util;

@@ -143,7 +143,8 @@ impl Manager {
     /// file (nothing mapped). `size` 0 means as much as possible; the request is clamped to
     /// the window size. An existing region is reused (a hit) even if shorter than asked;
     /// otherwise a new one is placed as smmap does and mapped (a miss), evicting unused
-    /// regions least-recently-used first when a budget requires it.
+    /// regions least-recently-used first when a budget requires it. A region found truncated
+    /// (see [`crate::guard`]) is released and the offset mapped afresh.
     ///
     /// ```no_run
     /// use smmap_core::{Config, FileKey, Manager};
@@ -164,7 +165,19 @@ impl Manager {
             return Ok(None);
         };
         let size = self.clamp_request(size, file_size);
-        let (id, reused) = self.obtain(file, offset, size, flags)?;
+        let (mut id, mut reused) = match self.obtain(file, offset, size, flags) {
+            // The file shrank since its size was cached: past its new end is no error.
+            Err(Error::OutOfRange(_)) if self.refresh_file_size(file)? <= offset => {
+                return Ok(None)
+            }
+            found => found?,
+        };
+        if reused && self.slots[&id].region.is_truncated() {
+            // Its lost pages now read as zeros: map the file as it is now instead. Cursors
+            // still on it find their views emptied.
+            self.release_region(id)?;
+            (id, reused) = self.obtain(file, offset, size, flags)?;
+        }
         self.count_use(id, reused)?;
         Ok(Some(id))
     }

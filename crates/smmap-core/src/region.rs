@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use memmap2::MmapMut;
 
 use crate::error::{Error, Result};
+use crate::guard::Guard;
 use crate::manager::Advice;
 use crate::source;
 use crate::util::allocation_granularity;
@@ -47,6 +48,9 @@ pub fn file_size(key: &FileKey) -> Result<u64> {
 /// ```
 pub struct Region {
     ofs: u64,
+    /// Declared before `map` so the range is unregistered before it is unmapped (and its
+    /// addresses possibly reused by someone else's mapping).
+    guard: Option<Guard>,
     map: MmapMut,
     client_count: i64,
 }
@@ -95,6 +99,7 @@ impl Region {
         prefault_without_populate(&map, populate);
         Ok(Region {
             ofs,
+            guard: Guard::register(map.as_ptr(), map.len()),
             map,
             client_count: 1,
         })
@@ -192,6 +197,23 @@ impl Region {
     /// ```
     pub fn as_slice(&self) -> &[u8] {
         &self.map
+    }
+
+    /// Whether the file was truncated under this region and a read past its new end was
+    /// turned into zeros (see [`crate::guard`]).
+    ///
+    /// ```no_run
+    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
+    /// assert!(!region.is_truncated());
+    /// ```
+    pub fn is_truncated(&self) -> bool {
+        self.guard.as_ref().is_some_and(Guard::is_truncated)
+    }
+
+    /// The region's guard, if it has one (the table was not full); hosts use its slot to
+    /// learn of truncation without a call.
+    pub fn guard(&self) -> Option<&Guard> {
+        self.guard.as_ref()
     }
 
     /// Passes an access-pattern hint to the OS (`madvise`); a no-op where unsupported.

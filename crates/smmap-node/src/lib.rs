@@ -4,6 +4,7 @@
 //! cannot: every JavaScript view of a region is detached before the region is unmapped.
 
 mod errors;
+mod flags;
 mod manager;
 mod numbers;
 mod region;

@@ -11,6 +11,7 @@ use napi_derive::napi;
 use smmap_core::{Advice, Config, FileId, Manager, RegionId};
 
 use crate::errors::throw;
+use crate::flags::TruncationFlags;
 use crate::numbers::{to_js, to_u64};
 use crate::view::RegionView;
 
@@ -32,6 +33,8 @@ pub struct NativeManager {
     views: HashMap<RegionId, RegionView>,
     /// Ids retired since the facade last asked, so it can forget its MapRegion objects.
     retired: Vec<f64>,
+    /// Declared last: dropped after every region that could write to it.
+    flags: TruncationFlags,
 }
 
 #[napi]
@@ -40,6 +43,7 @@ impl NativeManager {
     /// validated every other value.
     #[napi(constructor)]
     pub fn new(
+        env: Env,
         sliding: bool,
         window_size: f64,
         max_memory_size: f64,
@@ -71,6 +75,7 @@ impl NativeManager {
             core: Manager::new(config),
             views: HashMap::new(),
             retired: Vec::new(),
+            flags: TruncationFlags::create(&env)?,
         })
     }
 
@@ -139,11 +144,19 @@ impl NativeManager {
         result.map_err(|e| throw(&env, e))
     }
 
-    /// `[ofsBegin, size]` of a mapped region, or `null` once it is unmapped.
+    /// `[ofsBegin, size, slot]` of a mapped region (slot: its byte in `truncationFlags()`,
+    /// or -1 if unguarded), or `null` once it is unmapped.
     #[napi]
     pub fn region_bounds(&self, region: f64) -> Option<Vec<f64>> {
         let region = self.core.region(region as RegionId)?;
-        Some(vec![to_js(region.ofs_begin()), to_js(region.size())])
+        let slot = region.guard().map_or(-1.0, |guard| guard.slot() as f64);
+        Some(vec![to_js(region.ofs_begin()), to_js(region.size()), slot])
+    }
+
+    /// One byte per guard slot, set to 1 when the region in that slot was found truncated.
+    #[napi(ts_return_type = "ArrayBuffer")]
+    pub fn truncation_flags(&self) -> napi::Result<sys::napi_value> {
+        self.flags.value()
     }
 
     /// The region's ArrayBuffer (created on first request, then the same object every time).
@@ -155,6 +168,7 @@ impl NativeManager {
                 return Err(throw(&env, smmap_core::Error::UnknownRegion(id)));
             };
             let view = RegionView::create(&env, mapped)?;
+            self.flags.watch(mapped);
             self.views.insert(id, view);
         }
         self.views[&id].value()
@@ -274,6 +288,7 @@ impl Drop for NativeManager {
     fn drop(&mut self) {
         self.core.close();
         for (id, region) in self.core.take_retired() {
+            TruncationFlags::forget(&region);
             match self.views.remove(&id) {
                 Some(view) => view.bequeath(region),
                 None => drop(region),

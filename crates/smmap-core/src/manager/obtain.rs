@@ -9,7 +9,7 @@ use crate::util::{to_i64, MapWindow};
 
 impl Manager {
     /// The region of `file` containing `offset`, and whether it was already mapped. When
-    /// mapping fails for any reason (handle limit, EMFILE, ENOMEM, ...) every unused region
+    /// mapping fails for want of a resource (handle limit, EMFILE, ENOMEM, ...) every unused region
     /// is retired and the whole lookup is tried once more, re-planned from scratch, because
     /// neighbours may have gone; a second failure is returned.
     pub(super) fn obtain(
@@ -20,6 +20,8 @@ impl Manager {
         flags: i32,
     ) -> Result<(RegionId, bool)> {
         match self.try_obtain(file, offset, size, flags) {
+            // Nothing to map there (the file shrank): freeing regions would not help.
+            Err(error @ Error::OutOfRange(_)) => Err(error),
             Ok(found) => Ok(found),
             Err(_) => {
                 self.retire_all_unused(true);

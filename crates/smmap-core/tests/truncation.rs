@@ -1,0 +1,101 @@
+//! A file truncated while mapped: reads past its new end give zeros instead of SIGBUS. The
+//! reading runs in a child process (this same test binary), since a failure kills it.
+#![cfg(unix)]
+
+mod common;
+
+use std::process::Command;
+
+use common::{pattern_byte, TempFile};
+use smmap_core::{allocation_granularity, Config, FileKey, Manager, Region};
+
+const CHILD: &str = "SMMAP_CORE_TRUNCATION_CHILD";
+
+fn in_child(test: &str) -> (bool, String) {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn a_truncated_region_reads_zeros_and_says_so() {
+    if std::env::var_os(CHILD).is_none() {
+        let (ok, text) = in_child("a_truncated_region_reads_zeros_and_says_so");
+        assert!(
+            ok && text.contains("child: zeros read"),
+            "child failed:\n{text}"
+        );
+        return;
+    }
+    let page = allocation_granularity();
+    let file = TempFile::patterned(3 * page, "truncated-region");
+    let region = Region::map(&file.key(), 0, 0, 0).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap()
+        .set_len(page)
+        .unwrap();
+    let bytes = region.as_slice();
+    assert_eq!(
+        bytes[10],
+        pattern_byte(10),
+        "a page still in the file keeps its bytes"
+    );
+    assert!(!region.is_truncated());
+    assert_eq!(
+        bytes[(2 * page + 5) as usize],
+        0,
+        "a lost page reads as zeros"
+    );
+    assert!(region.is_truncated());
+    println!("child: zeros read");
+}
+
+#[test]
+fn the_manager_maps_a_truncated_region_afresh() {
+    if std::env::var_os(CHILD).is_none() {
+        let (ok, text) = in_child("the_manager_maps_a_truncated_region_afresh");
+        assert!(
+            ok && text.contains("child: remapped"),
+            "child failed:\n{text}"
+        );
+        return;
+    }
+    let page = allocation_granularity();
+    let file = TempFile::patterned(4 * page, "truncated-manager");
+    let mut manager = Manager::new(Config {
+        window_size: 4 * page,
+        ..Config::sliding_default()
+    });
+    let file_id = manager
+        .file(FileKey::Path(file.path().to_path_buf()))
+        .unwrap();
+    let id = manager.use_region(file_id, 0, 0, 0).unwrap().unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap()
+        .set_len(2 * page)
+        .unwrap();
+    assert_eq!(
+        manager.region(id).unwrap().as_slice()[(3 * page) as usize],
+        0
+    );
+    manager.unuse_region(id).unwrap();
+    let again = manager.use_region(file_id, page, 0, 0).unwrap().unwrap();
+    assert_ne!(again, id, "the truncated region was released, not reused");
+    assert_eq!(
+        manager.region(again).unwrap().size(),
+        page,
+        "mapped as the file is now"
+    );
+    assert_eq!(manager.num_file_handles(), 1);
+    drop(manager.take_retired());
+    println!("child: remapped");
+}

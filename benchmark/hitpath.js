@@ -6,7 +6,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { SlidingWindowMapManager } = require('..')
+const { SlidingWindowMapBuffer, SlidingWindowMapManager } = require('..')
 
 const WINDOW = 1 << 20
 const READ = 64
@@ -29,6 +29,7 @@ function main() {
   const offsets = new Uint32Array(4096).map(() => Math.floor(Math.random() * (WINDOW - READ)))
   const manager = new SlidingWindowMapManager({ windowSize: WINDOW })
   const cursor = manager.makeCursor(file)
+  const buf = new SlidingWindowMapBuffer(manager.makeCursor(file))
   const fd = fs.openSync(file, 'r')
   const scratch = Buffer.alloc(READ)
   try {
@@ -51,6 +52,16 @@ function main() {
         for (let i = 0; i < n; i++) sum += data.subarray(offsets[i & 4095], offsets[i & 4095] + READ)[0]
         return sum
       }),
+      timeIt('mapBuffer.readUInt32LE(ofs) (in window)', (n) => {
+        let sum = 0
+        for (let i = 0; i < n; i++) sum += buf.readUInt32LE(offsets[i & 4095])
+        return sum
+      }),
+      timeIt('inMemory.readUInt32LE(ofs)', (n) => {
+        let sum = 0
+        for (let i = 0; i < n; i++) sum += data.readUInt32LE(offsets[i & 4095])
+        return sum
+      }),
     ]
     const base = results[1].ns
     for (const r of results) console.log(`${r.label.padEnd(48)} ${r.ns.toFixed(1).padStart(8)} ns/op  ${(base / r.ns).toFixed(1).padStart(6)}x vs readSync`)
@@ -59,6 +70,7 @@ function main() {
   } finally {
     fs.closeSync(fd)
     cursor.release()
+    buf.endAccess()
     manager.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }

@@ -159,30 +159,7 @@ test('readers on short and empty buffers', (t) => {
 // ---------------------------------------------------------------------------------------------
 // hot path: no native call inside the current window
 
-/** Wraps every method of NativeManager.prototype to count calls; returns the counter and an undo. */
-function countNativeCalls(): { calls: Map<string, number>; total(): number; restore(): void } {
-  const proto = pkg.binding().NativeManager.prototype as Record<string, unknown>
-  const calls = new Map<string, number>()
-  const originals = new Map<string, (...args: unknown[]) => unknown>()
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key === 'constructor') continue
-    const descriptor = Object.getOwnPropertyDescriptor(proto, key)
-    if (!descriptor || typeof descriptor.value !== 'function') continue
-    const original = descriptor.value as (...args: unknown[]) => unknown
-    originals.set(key, original)
-    proto[key] = function (this: unknown, ...args: unknown[]) {
-      calls.set(key, (calls.get(key) ?? 0) + 1)
-      return original.apply(this, args)
-    }
-  }
-  return {
-    calls,
-    total: () => [...calls.values()].reduce((a, b) => a + b, 0),
-    restore() {
-      for (const [key, original] of originals) proto[key] = original
-    },
-  }
-}
+const { countNativeCalls } = pkg
 
 test.serial('hot path: 10,000 reads of every width inside the current window make no native call', (t) => {
   const data = file.data

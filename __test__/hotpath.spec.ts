@@ -10,31 +10,14 @@ const { mulberry32, patternedFile, randInt, sameBytes, testSeed } = files
 const MiB = 1024 * 1024
 
 test.serial('useRegion inside the cursor region makes no native call', (t) => {
-  const binding = pkg.binding()
-  const proto = binding.NativeManager.prototype
-  const originals = new Map<string, (...args: unknown[]) => unknown>()
-  const calls: Record<string, number> = {}
-  let count = 0
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name === 'constructor') continue
-    const desc = Object.getOwnPropertyDescriptor(proto, name)
-    if (!desc || typeof desc.value !== 'function') continue
-    const original = desc.value as (...args: unknown[]) => unknown
-    originals.set(name, original)
-    proto[name] = function (this: unknown, ...args: unknown[]) {
-      count++
-      calls[name] = (calls[name] ?? 0) + 1
-      return original.apply(this, args)
-    }
-  }
+  const counter = pkg.countNativeCalls()
   const f = patternedFile(4 * MiB, 'hotpath')
   const man = new SlidingWindowMapManager({ windowSize: MiB })
   try {
-    t.true(originals.size > 0)
     const c = man.makeCursor(f.path)
-    count = 0
+    counter.reset()
     t.true(c.useRegion(0, 16).isValid())
-    t.true(count > 0, 'the first useRegion is a miss and goes native')
+    t.true(counter.total() > 0, 'the first useRegion is a miss and goes native')
     sameBytes(t, c.buffer(), f.data.subarray(0, 16))
     const hitsBefore = man.stats().hits
 
@@ -42,8 +25,7 @@ test.serial('useRegion inside the cursor region makes no native call', (t) => {
     t.log(`seed ${seed}`)
     const rand = mulberry32(seed)
     let mismatch: string | null = null
-    count = 0
-    for (const k of Object.keys(calls)) delete calls[k]
+    counter.reset()
     for (let i = 0; i < 10000; i++) {
       const offset = randInt(rand, 0, MiB - 17)
       c.useRegion(offset, 16)
@@ -52,21 +34,20 @@ test.serial('useRegion inside the cursor region makes no native call', (t) => {
         mismatch = `useRegion(${offset}, 16) read wrong bytes`
       }
     }
-    const nativeCalls = count
-    t.deepEqual(calls, {}, 'native methods called on the hot path')
-    t.is(nativeCalls, 0)
+    t.deepEqual(Object.fromEntries(counter.calls), {}, 'native methods called on the hot path')
+    t.is(counter.total(), 0)
     t.is(mismatch, null)
     t.is(man.stats().hits, hitsBefore + 10000)
 
-    count = 0
+    counter.reset()
     t.true(c.useRegion(2 * MiB + 5, 16).isValid())
-    t.true(count > 0, 'a request outside the window goes native again')
+    t.true(counter.total() > 0, 'a request outside the window goes native again')
     sameBytes(t, c.buffer(), f.data.subarray(2 * MiB + 5, 2 * MiB + 21))
     c.release()
   } finally {
-    for (const [name, original] of originals) proto[name] = original
+    counter.restore()
     man.close()
     f.remove()
   }
-  t.is(Object.getOwnPropertyDescriptor(proto, 'useRegion')!.value, originals.get('useRegion'), 'prototype restored')
+  t.is(pkg.binding().NativeManager.prototype.useRegion.name, 'useRegion', 'prototype restored')
 })

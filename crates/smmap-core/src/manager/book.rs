@@ -128,10 +128,18 @@ impl Manager {
 
     /// The listed region of `file` containing `offset`, by binary search.
     pub(super) fn find_region(&self, file: FileId, offset: u64) -> Option<RegionId> {
-        let position = self.insert_position(file, offset);
-        let candidate = *self.entry(file).regions.get(position.checked_sub(1)?)?;
+        let candidate = self.last_starting_at_or_before(file, offset)?;
         let includes = self.slots[&candidate].region.includes_ofs(to_i64(offset));
         includes.then_some(candidate)
+    }
+
+    /// The listed region of `file` with the greatest start not after `offset`.
+    fn last_starting_at_or_before(&self, file: FileId, offset: u64) -> Option<RegionId> {
+        let position = self.insert_position(file, offset);
+        self.entry(file)
+            .regions
+            .get(position.checked_sub(1)?)
+            .copied()
     }
 
     /// Index of the first listed region starting after `offset`.
@@ -167,8 +175,7 @@ impl Manager {
     /// The listed region a new region starting at `start` would overlap from the left: only
     /// one that ended at an old, unaligned end of the file before it grew.
     pub(super) fn overlapped_predecessor(&self, file: FileId, start: u64) -> Option<RegionId> {
-        let position = self.insert_position(file, start);
-        let previous = *self.entry(file).regions.get(position.checked_sub(1)?)?;
+        let previous = self.last_starting_at_or_before(file, start)?;
         (self.slots[&previous].region.ofs_end() > start).then_some(previous)
     }
 

@@ -21,12 +21,7 @@ impl Manager {
 
     /// Retires every unused region at once (order does not matter when all go).
     pub(super) fn retire_all_unused(&mut self, count_as_evictions: bool) -> usize {
-        let victims: Vec<RegionId> = self
-            .slots
-            .iter()
-            .filter(|(_, slot)| slot.listed && slot.region.client_count() == 1)
-            .map(|(&id, _)| id)
-            .collect();
+        let victims: Vec<RegionId> = self.unused().map(|(&id, _)| id).collect();
         for &victim in &victims {
             self.drop_manager_hold(victim, count_as_evictions);
         }
@@ -42,11 +37,17 @@ impl Manager {
 
     /// The unused region with the oldest use stamp (smmap took the first one it found).
     fn least_recently_used(&self) -> Option<RegionId> {
+        self.unused()
+            .min_by_key(|(_, slot)| slot.last_used)
+            .map(|(&id, _)| id)
+    }
+
+    /// Regions only the manager holds (count 1) and that are still in a list: the only
+    /// candidates for eviction and collection.
+    fn unused(&self) -> impl Iterator<Item = (&RegionId, &super::book::Slot)> {
         self.slots
             .iter()
             .filter(|(_, slot)| slot.listed && slot.region.client_count() == 1)
-            .min_by_key(|(_, slot)| slot.last_used)
-            .map(|(&id, _)| id)
     }
 
     /// The manager lets go of an unused region: its count drops to 0 and it is retired.

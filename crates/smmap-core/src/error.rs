@@ -55,6 +55,70 @@ impl Error {
     }
 }
 
+impl Error {
+    /// For an OS refusal that a limit explains, which limit to raise (or which option to
+    /// lower), so the message says what to do rather than only what failed.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// let refused = std::io::Error::from_raw_os_error(libc::EMFILE);
+    /// let error = smmap_core::Error::Io { source: refused, syscall: "open", path: None };
+    /// assert!(error.hint().unwrap().contains("RLIMIT_NOFILE"));
+    /// # }
+    /// ```
+    pub fn hint(&self) -> Option<&'static str> {
+        let Error::Io {
+            source, syscall, ..
+        } = self
+        else {
+            return None;
+        };
+        match (exhausted(source)?, *syscall) {
+            (Exhausted::ProcessFiles, _) => Some(
+                "raise the process's open-file limit (RLIMIT_NOFILE, `ulimit -n`) \
+                 or lower maxOpenHandles",
+            ),
+            (Exhausted::SystemFiles, _) => Some(
+                "the system-wide file table is full: raise fs.file-max or close files",
+            ),
+            (Exhausted::Memory, "mmap") => Some(
+                "the OS refused another mapping: raise vm.max_map_count (Linux) or the \
+                 address-space limit (RLIMIT_AS, `ulimit -v`), or lower windowSize and \
+                 maxMemorySize",
+            ),
+            (Exhausted::Memory, _) => None,
+        }
+    }
+}
+
+/// The OS resources whose exhaustion has a limit a user can raise.
+enum Exhausted {
+    ProcessFiles,
+    SystemFiles,
+    Memory,
+}
+
+#[cfg(unix)]
+fn exhausted(source: &std::io::Error) -> Option<Exhausted> {
+    match source.raw_os_error()? {
+        libc::EMFILE => Some(Exhausted::ProcessFiles),
+        libc::ENFILE => Some(Exhausted::SystemFiles),
+        libc::ENOMEM => Some(Exhausted::Memory),
+        _ => None,
+    }
+}
+
+#[cfg(windows)]
+fn exhausted(source: &std::io::Error) -> Option<Exhausted> {
+    // ERROR_TOO_MANY_OPEN_FILES; ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY,
+    // ERROR_COMMITMENT_LIMIT.
+    match source.raw_os_error()? {
+        4 => Some(Exhausted::ProcessFiles),
+        8 | 14 | 1455 => Some(Exhausted::Memory),
+        _ => None,
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -62,12 +126,18 @@ impl fmt::Display for Error {
                 source,
                 syscall,
                 path: Some(path),
-            } => write!(f, "{syscall} '{}': {source}", path.display()),
+            } => {
+                write!(f, "{syscall} '{}': {source}", path.display())?;
+                self.write_hint(f)
+            }
             Error::Io {
                 source,
                 syscall,
                 path: None,
-            } => write!(f, "{syscall}: {source}"),
+            } => {
+                write!(f, "{syscall}: {source}")?;
+                self.write_hint(f)
+            }
             Error::OutOfRange(message) | Error::ClientCount(message) => f.write_str(message),
             Error::Limit { max_open_handles } => write!(
                 f,
@@ -77,6 +147,15 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("the manager was closed"),
             Error::UnknownRegion(id) => write!(f, "region {id} is not known to this manager"),
             Error::UnknownFile(id) => write!(f, "file {id} is not known to this manager"),
+        }
+    }
+}
+
+impl Error {
+    fn write_hint(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.hint() {
+            Some(hint) => write!(f, "; {hint}"),
+            None => Ok(()),
         }
     }
 }

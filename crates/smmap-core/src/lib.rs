@@ -29,6 +29,7 @@ pub mod manager;
 pub mod region;
 pub mod util;
 
+mod fault;
 mod source;
 
 pub use error::{Error, Result};

@@ -153,6 +153,9 @@ impl MapSource {
     }
 
     fn map_with(&self, options: &MmapOptions) -> std::io::Result<MmapMut> {
+        if let Some(injected) = crate::fault::mmap_attempt() {
+            return Err(injected);
+        }
         match &self.handle {
             // SAFETY: the mapping is private copy-on-write, so our writes never reach the
             // file; memmap2's remaining hazard (another process truncating the file under

@@ -4,22 +4,13 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{pattern_byte, TempFile};
 use smmap_core::{allocation_granularity, Config, FileKey, Manager, Region};
 
 const CHILD: &str = "SMMAP_CORE_TRUNCATION_CHILD";
 
 fn in_child(test: &str) -> (bool, String) {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .output()
-        .expect("the test binary runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
+    common::run_test_in_child(test, &[(CHILD, "1")])
 }
 
 #[test]

@@ -63,10 +63,14 @@ fn describe(err: &Error) -> (Class, String, String) {
         } => {
             let code = os_code(source).to_owned();
             let detail = os_detail(source);
-            let message = match path {
+            let mut message = match path {
                 Some(path) => format!("{code}: {detail}, {syscall} '{}'", path.display()),
                 None => format!("{code}: {detail}, {syscall}"),
             };
+            if let Some(hint) = err.hint() {
+                message.push_str("; ");
+                message.push_str(hint);
+            }
             (Class::Error, code, message)
         }
         Error::OutOfRange(message) => (

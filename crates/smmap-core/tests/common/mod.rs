@@ -227,3 +227,17 @@ impl SimCursor {
         self.ofs <= ofs && ofs < self.ofs + self.size
     }
 }
+
+/// Runs one test of the current test binary in a child process with `env` added, for tests
+/// that may kill their process or need process-wide settings. Returns whether it passed and
+/// everything it printed.
+pub fn run_test_in_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("the test binary runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}

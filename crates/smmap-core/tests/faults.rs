@@ -1,0 +1,104 @@
+//! The OS refusing a mapping, injected with `SMMAP_TEST_FAIL_MMAP` (see `src/fault.rs`):
+//! unused regions are collected and the mapping retried once; a second refusal is an error
+//! that names the limit, and the manager's books stay exact either way. Each test runs in a
+//! child process because the variable is read once per process.
+
+#![cfg(unix)]
+
+mod common;
+
+use common::{check_invariants, layout, run_test_in_child, TempFile};
+use smmap_core::{allocation_granularity, Config, Error, FileKey, Manager};
+
+const CHILD: &str = "SMMAP_CORE_FAULTS_CHILD";
+
+/// Runs `test` in a child with mapping attempts failing as `plan` says; true in the child.
+fn in_child(test: &str, plan: &str, done: &str) -> bool {
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let (ok, text) = run_test_in_child(test, &[(CHILD, "1"), ("SMMAP_TEST_FAIL_MMAP", plan)]);
+    assert!(ok && text.contains(done), "child failed:\n{text}");
+    false
+}
+
+fn one_page_windows(max_open_handles: u64) -> Manager {
+    Manager::new(Config {
+        window_size: allocation_granularity(),
+        max_open_handles,
+        ..Config::sliding_default()
+    })
+}
+
+#[test]
+fn a_refused_mapping_is_retried_after_collecting_unused_regions() {
+    if !in_child(
+        "a_refused_mapping_is_retried_after_collecting_unused_regions",
+        "3",
+        "child: retried",
+    ) {
+        return;
+    }
+    let page = allocation_granularity();
+    let file = TempFile::patterned(4 * page, "fault-retry");
+    let data = file.bytes();
+    let mut manager = one_page_windows(16);
+    let id = manager.file(file.key()).unwrap();
+    for page_no in 0..2 {
+        let region = manager.use_region(id, page_no * page, 1, 0).unwrap().unwrap();
+        manager.unuse_region(region).unwrap();
+    }
+    assert_eq!(manager.num_file_handles(), 2);
+
+    // The third mapping is refused; both unused regions go and the retry succeeds.
+    let region = manager.use_region(id, 3 * page + 5, 1, 0).unwrap().unwrap();
+    let listed = layout(&manager, id);
+    assert_eq!(listed.len(), 1, "only the new region is left: {listed:?}");
+    assert!(manager.region(region).unwrap().includes_ofs((3 * page + 5) as i64));
+    let start = manager.region(region).unwrap().ofs_begin() as usize;
+    let bytes = manager.region(region).unwrap().as_slice();
+    assert_eq!(bytes[3 * page as usize + 5 - start], data[3 * page as usize + 5]);
+    // Regions unmapped to make room count as evictions, as when the handle limit is hit.
+    assert_eq!(manager.stats().evictions, 2);
+    drop(manager.take_retired());
+    check_invariants(&manager, &[(id, &data)], 0);
+    println!("child: retried");
+}
+
+#[test]
+fn a_second_refusal_names_the_limit_and_keeps_the_books_exact() {
+    if !in_child(
+        "a_second_refusal_names_the_limit_and_keeps_the_books_exact",
+        "2..",
+        "child: refused",
+    ) {
+        return;
+    }
+    let page = allocation_granularity();
+    let file = TempFile::patterned(4 * page, "fault-refused");
+    let data = file.bytes();
+    let mut manager = one_page_windows(16);
+    let id = manager.file(FileKey::Path(file.path().to_path_buf())).unwrap();
+    let held = manager.use_region(id, 0, 1, 0).unwrap().unwrap();
+    let before = (manager.num_file_handles(), manager.mapped_memory_size(), manager.stats());
+
+    let error = manager.use_region(id, 2 * page, 1, 0).unwrap_err();
+    let Error::Io { ref source, syscall, .. } = error else {
+        panic!("expected an OS error, got {error:?}");
+    };
+    assert_eq!(syscall, "mmap");
+    assert_eq!(source.raw_os_error(), Some(libc::ENOMEM));
+    assert!(error.to_string().contains("vm.max_map_count"), "{error}");
+
+    // The held region survived the collection, and nothing else is counted.
+    let after = (manager.num_file_handles(), manager.mapped_memory_size(), manager.stats());
+    assert_eq!((after.0, after.1), (before.0, before.1));
+    assert_eq!(after.2.misses, before.2.misses, "a refused mapping is no miss");
+    assert_eq!(manager.region(held).unwrap().as_slice()[7], data[7]);
+    check_invariants(&manager, &[(id, &data)], 0);
+
+    // Whatever is already mapped still serves.
+    let again = manager.use_region(id, 10, 1, 0).unwrap().unwrap();
+    assert_eq!(again, held);
+    println!("child: refused");
+}

@@ -24,7 +24,11 @@ export interface ManagerOptions {
   populate?: boolean
 }
 
-/** `manager.stats()`: counters for tuning window and budget sizes. */
+/**
+ * Counters for tuning window and budget sizes, from {@link StaticWindowMapManager.stats}.
+ * @example
+ * const { hits, misses, peakMappedBytes } = manager.stats()
+ */
 export interface ManagerStats {
   /** `useRegion` calls served by a region already mapped (including the cursor's own). */
   hits: number
@@ -32,9 +36,13 @@ export interface ManagerStats {
   misses: number
   /** Regions unmapped to stay within a budget (not those freed by `collect()`). */
   evictions: number
+  /** Regions mapped now (as `numFileHandles()`). */
   regions: number
+  /** Files with at least one mapped region (as `numOpenFiles()`). */
   openFiles: number
+  /** Bytes mapped now (as `mappedMemorySize()`). */
   mappedBytes: number
+  /** The most bytes mapped at once since the manager was made. */
   peakMappedBytes: number
 }
 
@@ -79,6 +87,11 @@ export class StaticWindowMapManager {
   /** @internal One byte per guard slot, set (by the core's SIGBUS handler) on truncation. */
   readonly _truncation: Uint8Array
 
+  /**
+   * @param options - window size, budgets, advice and prefaulting; every field is optional.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`, RangeError
+   * `ERR_OUT_OF_RANGE` for a bad option.
+   */
   constructor(options: ManagerOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
     const sliding = (new.target as typeof StaticWindowMapManager)._sliding
@@ -116,6 +129,7 @@ export class StaticWindowMapManager {
     return this._native.numOpenFiles()
   }
 
+  /** The size of new windows in bytes; 0 for the static manager (whole files). */
   windowSize(): number {
     return this._window
   }
@@ -125,10 +139,12 @@ export class StaticWindowMapManager {
     return this._native.mappedMemorySize()
   }
 
+  /** The `maxOpenHandles` limit on mapped regions (`Infinity` when unlimited). */
   maxFileHandles(): number {
     return this._native.maxFileHandles()
   }
 
+  /** The soft budget of mapped bytes (`maxMemorySize`, or its default). */
   maxMappedMemorySize(): number {
     return this._native.maxMappedMemorySize()
   }
@@ -140,6 +156,12 @@ export class StaticWindowMapManager {
     return this._settle(this._native.forceMapHandleRemovalWin(basePath))
   }
 
+  /**
+   * Hits, misses, evictions and what is mapped now, for tuning (API.md §3).
+   * @example
+   * const { hits, misses } = manager.stats()
+   * if (misses > hits) console.warn('windows too small for this access pattern')
+   */
   stats(): ManagerStats {
     const stats = this._native.stats()
     return { ...stats, hits: stats.hits + this._hits }
@@ -150,6 +172,7 @@ export class StaticWindowMapManager {
     this._settle(this._native.close())
   }
 
+  /** `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close()
   }
@@ -186,6 +209,14 @@ export class StaticWindowMapManager {
  * using man = new SlidingWindowMapManager({ windowSize: 64 << 20, maxMemorySize: 256 << 20 })
  * using cursor = man.makeCursor('/var/data/pack.bin')
  * cursor.useRegion(5_000_000_000, 4096).buffer() // 4 KiB at a 5 GB offset, zero copy
+ */
+/**
+ * Maps windows of `windowSize` bytes (default 1 GiB on 64-bit) placed where cursors need
+ * them, as smmap's sliding manager does; the one to use for files larger than memory.
+ * @example
+ * using man = new SlidingWindowMapManager({ windowSize: 16 << 20, maxMemorySize: 256 << 20 })
+ * using cursor = man.makeCursor('/var/data/big.log').useRegion(5_000_000_000, 4096)
+ * cursor.buffer().toString('latin1')
  */
 export class SlidingWindowMapManager extends StaticWindowMapManager {
   /** @internal */
@@ -239,6 +270,10 @@ export class WindowCursor {
   /** @internal The hold a finalizer gives back if the cursor is dropped without release(). */
   _lease: Lease | null = null
 
+  /**
+   * An unassociated cursor when called without arguments (smmap allows it; using it throws
+   * `ERR_SMMAP_UNASSOCIATED`). Prefer `manager.makeCursor(pathOrFd)`.
+   */
   constructor(manager?: StaticWindowMapManager, regions?: MapRegionList) {
     if (manager !== undefined && manager !== null && !(manager instanceof StaticWindowMapManager)) throw invalidType('manager', 'an instance of StaticWindowMapManager', manager)
     if (regions !== undefined && regions !== null && !(regions instanceof MapRegionList)) throw invalidType('regions', 'an instance of MapRegionList', regions)
@@ -315,6 +350,7 @@ export class WindowCursor {
     this.unuseRegion()
   }
 
+  /** `release()`, for `using`. */
   [Symbol.dispose](): void {
     this.release()
   }
@@ -358,19 +394,23 @@ export class WindowCursor {
     return this._validRegion()._buf
   }
 
+  /** Whether the cursor has a region (its last `useRegion` landed inside the file). */
   isValid(): boolean {
     return this._region !== null && this._region._buf.length !== 0
   }
 
+  /** Whether the cursor has a manager and a file. */
   isAssociated(): boolean {
     return this._manager !== null
   }
 
+  /** Absolute file offset of the cursor's first byte. @throws `ERR_SMMAP_INVALID_CURSOR` without a region. */
   ofsBegin(): number {
     this._validRegion()
     return this._ofs
   }
 
+  /** Absolute file offset one past the cursor's last byte. @throws `ERR_SMMAP_INVALID_CURSOR` without a region. */
   ofsEnd(): number {
     this._validRegion()
     return this._ofs + this._size
@@ -398,17 +438,20 @@ export class WindowCursor {
     return this._manager._native.fileSize(this._file)
   }
 
+  /** The path or fd the cursor reads. @throws `ERR_SMMAP_UNASSOCIATED` when unassociated. */
   pathOrFd(): PathOrFd {
     if (this._key === null) throw unassociatedError()
     return this._key
   }
 
+  /** The path the cursor reads. @throws TypeError `ERR_SMMAP_NOT_A_PATH` for an fd cursor. */
   path(): string {
     const key = this.pathOrFd()
     if (typeof key !== 'string') throw codedError(TypeError, 'ERR_SMMAP_NOT_A_PATH', 'the cursor was made from a file descriptor, not a path')
     return key
   }
 
+  /** The fd the cursor reads. @throws TypeError `ERR_SMMAP_NOT_AN_FD` for a path cursor. */
   fd(): number {
     const key = this.pathOrFd()
     if (typeof key !== 'number') throw codedError(TypeError, 'ERR_SMMAP_NOT_AN_FD', 'the cursor was made from a path, not a file descriptor')

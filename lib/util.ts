@@ -34,9 +34,12 @@ function checkWindowNumber(name: string, value: unknown): asserts value is numbe
  * w.extendLeftTo(new MapWindow(0, 0), 12288) // w is now (0, 5100)
  */
 export class MapWindow {
+  /** Start offset in the file (bytes). */
   ofs: number
+  /** Length in bytes. */
   size: number
 
+  /** @throws TypeError `ERR_INVALID_ARG_TYPE` unless both are integers (or ±Infinity). */
   constructor(ofs: number, size: number) {
     checkInteger('ofs', ofs)
     checkInteger('size', size)
@@ -50,10 +53,12 @@ export class MapWindow {
     return new MapWindow(region.ofsBegin(), region.size())
   }
 
+  /** The start offset, `ofs`. */
   ofsBegin(): number {
     return this.ofs
   }
 
+  /** One past the last byte, `ofs + size`. */
   ofsEnd(): number {
     return this.ofs + this.size
   }
@@ -77,6 +82,7 @@ export class MapWindow {
     this.#set(native.windowExtendRightTo(this.ofs, this.size, window.ofs, window.size, maxSize))
   }
 
+  /** `MapWindow(ofs, size)`, for debugging. */
   toString(): string {
     return `MapWindow(${this.ofs}, ${this.size})`
   }
@@ -124,6 +130,11 @@ export class MapRegion {
   _flags: Uint8Array = NO_FLAGS
   /** @internal */ _slot = 0
 
+  /**
+   * Maps `[ofs, ofs + size)` of a file now (size 0: to the end). An fd stays the caller's.
+   * @throws RangeError `ERR_OUT_OF_RANGE` for an unaligned offset or one at or past the end of
+   * the file; the system error (`ENOENT`, `EBADF`, ...) when the file cannot be opened.
+   */
   constructor(pathOrFd: PathOrFd, ofs: number, size: number, flags?: number)
   /** @internal */
   constructor(owned: typeof OWNED, ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null)
@@ -160,10 +171,12 @@ export class MapRegion {
     return this._buf
   }
 
+  /** Absolute file offset of the region's first byte. */
   ofsBegin(): number {
     return this._ofs
   }
 
+  /** Absolute file offset one past the region's last byte. */
   ofsEnd(): number {
     return this._ofs + this._size
   }
@@ -179,6 +192,7 @@ export class MapRegion {
     return this._ofs <= ofs && ofs < this._ofs + this._size
   }
 
+  /** How many holders the region has (1 for its creator or its manager's list, +1 per cursor). */
   clientCount(): number {
     return this._owner.clientCount()
   }
@@ -194,10 +208,12 @@ export class MapRegion {
     this._owner.release()
   }
 
+  /** `release()`, for `using`. */
   [Symbol.dispose](): void {
     this.release()
   }
 
+  /** `MapRegion<ofs, size>`, for debugging. */
   toString(): string {
     return `MapRegion<${this._ofs}, ${this._size}>`
   }
@@ -231,12 +247,14 @@ export class MapRegionList extends Array<MapRegion> {
     return Array
   }
 
+  /** An empty list for the file `pathOrFd` (no I/O). */
   constructor(pathOrFd: PathOrFd) {
     checkPathOrFd(pathOrFd)
     super()
     this.#pathOrFd = pathOrFd
   }
 
+  /** The path or fd this list belongs to. */
   pathOrFd(): PathOrFd {
     return this.#pathOrFd
   }

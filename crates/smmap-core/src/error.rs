@@ -94,6 +94,7 @@ impl Error {
 /// The OS resources whose exhaustion has a limit a user can raise.
 enum Exhausted {
     ProcessFiles,
+    #[cfg_attr(windows, allow(dead_code))] // Windows has no system-wide file table error
     SystemFiles,
     Memory,
 }

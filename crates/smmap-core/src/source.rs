@@ -70,7 +70,22 @@ fn open_options(flags: i32) -> std::fs::OpenOptions {
     options
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn open_options(_flags: i32) -> std::fs::OpenOptions {
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Storage::FileSystem::{
+        FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    // As on POSIX, other processes may read, write, rename and delete a file we map; Windows
+    // itself refuses to truncate or delete it while a view exists (forceMapHandleRemovalWin).
+    options
+        .read(true)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+    options
+}
+
+#[cfg(not(any(unix, windows)))]
 fn open_options(_flags: i32) -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use crate::region::Region;
 
-/// The granularity mapping offsets must be multiples of: the page size on Unix, 65536 on
-/// Windows.
+/// The granularity mapping offsets must be multiples of, as the OS reports it: the page size
+/// on Unix, the allocation granularity (65536) on Windows.
 ///
 /// ```
 /// let g = smmap_core::allocation_granularity();
@@ -26,9 +26,23 @@ fn query_granularity() -> u64 {
     u64::try_from(page).ok().filter(|&p| p > 0).unwrap_or(4096)
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 fn query_granularity() -> u64 {
-    65536
+    use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
+    let mut info = std::mem::MaybeUninit::<SYSTEM_INFO>::zeroed();
+    // SAFETY: GetSystemInfo fills the struct we own and cannot fail.
+    unsafe { GetSystemInfo(info.as_mut_ptr()) };
+    // SAFETY: the struct was zeroed (a valid SYSTEM_INFO) and then filled by the OS.
+    let granularity = unsafe { info.assume_init() }.dwAllocationGranularity;
+    // 65536 on every Windows so far; keep it if the OS ever reports nonsense.
+    Some(u64::from(granularity))
+        .filter(|g| g.is_power_of_two())
+        .unwrap_or(65536)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn query_granularity() -> u64 {
+    4096
 }
 
 /// Rounds `num` down to a multiple of the granularity (floor semantics, also for negative

@@ -78,9 +78,9 @@ impl Error {
                 "raise the process's open-file limit (RLIMIT_NOFILE, `ulimit -n`) \
                  or lower maxOpenHandles",
             ),
-            (Exhausted::SystemFiles, _) => Some(
-                "the system-wide file table is full: raise fs.file-max or close files",
-            ),
+            (Exhausted::SystemFiles, _) => {
+                Some("the system-wide file table is full: raise fs.file-max or close files")
+            }
             (Exhausted::Memory, "mmap") => Some(
                 "the OS refused another mapping: raise vm.max_map_count (Linux) or the \
                  address-space limit (RLIMIT_AS, `ulimit -v`), or lower windowSize and \

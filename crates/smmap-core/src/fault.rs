@@ -53,8 +53,20 @@ mod tests {
 
     #[test]
     fn parses_one_attempt_or_a_range() {
-        assert_eq!(parse("3"), Some(Plan { first: 3, onwards: false }));
-        assert_eq!(parse(" 2.. "), Some(Plan { first: 2, onwards: true }));
+        assert_eq!(
+            parse("3"),
+            Some(Plan {
+                first: 3,
+                onwards: false
+            })
+        );
+        assert_eq!(
+            parse(" 2.. "),
+            Some(Plan {
+                first: 2,
+                onwards: true
+            })
+        );
         assert_eq!(parse("0"), None, "attempts count from 1");
         assert_eq!(parse("x"), None);
         assert_eq!(parse(""), None);

@@ -45,7 +45,10 @@ fn a_refused_mapping_is_retried_after_collecting_unused_regions() {
     let mut manager = one_page_windows(16);
     let id = manager.file(file.key()).unwrap();
     for page_no in 0..2 {
-        let region = manager.use_region(id, page_no * page, 1, 0).unwrap().unwrap();
+        let region = manager
+            .use_region(id, page_no * page, 1, 0)
+            .unwrap()
+            .unwrap();
         manager.unuse_region(region).unwrap();
     }
     assert_eq!(manager.num_file_handles(), 2);
@@ -54,10 +57,16 @@ fn a_refused_mapping_is_retried_after_collecting_unused_regions() {
     let region = manager.use_region(id, 3 * page + 5, 1, 0).unwrap().unwrap();
     let listed = layout(&manager, id);
     assert_eq!(listed.len(), 1, "only the new region is left: {listed:?}");
-    assert!(manager.region(region).unwrap().includes_ofs((3 * page + 5) as i64));
+    assert!(manager
+        .region(region)
+        .unwrap()
+        .includes_ofs((3 * page + 5) as i64));
     let start = manager.region(region).unwrap().ofs_begin() as usize;
     let bytes = manager.region(region).unwrap().as_slice();
-    assert_eq!(bytes[3 * page as usize + 5 - start], data[3 * page as usize + 5]);
+    assert_eq!(
+        bytes[3 * page as usize + 5 - start],
+        data[3 * page as usize + 5]
+    );
     // Regions unmapped to make room count as evictions, as when the handle limit is hit.
     assert_eq!(manager.stats().evictions, 2);
     drop(manager.take_retired());
@@ -78,12 +87,23 @@ fn a_second_refusal_names_the_limit_and_keeps_the_books_exact() {
     let file = TempFile::patterned(4 * page, "fault-refused");
     let data = file.bytes();
     let mut manager = one_page_windows(16);
-    let id = manager.file(FileKey::Path(file.path().to_path_buf())).unwrap();
+    let id = manager
+        .file(FileKey::Path(file.path().to_path_buf()))
+        .unwrap();
     let held = manager.use_region(id, 0, 1, 0).unwrap().unwrap();
-    let before = (manager.num_file_handles(), manager.mapped_memory_size(), manager.stats());
+    let before = (
+        manager.num_file_handles(),
+        manager.mapped_memory_size(),
+        manager.stats(),
+    );
 
     let error = manager.use_region(id, 2 * page, 1, 0).unwrap_err();
-    let Error::Io { ref source, syscall, .. } = error else {
+    let Error::Io {
+        ref source,
+        syscall,
+        ..
+    } = error
+    else {
         panic!("expected an OS error, got {error:?}");
     };
     assert_eq!(syscall, "mmap");
@@ -91,9 +111,16 @@ fn a_second_refusal_names_the_limit_and_keeps_the_books_exact() {
     assert!(error.to_string().contains("vm.max_map_count"), "{error}");
 
     // The held region survived the collection, and nothing else is counted.
-    let after = (manager.num_file_handles(), manager.mapped_memory_size(), manager.stats());
+    let after = (
+        manager.num_file_handles(),
+        manager.mapped_memory_size(),
+        manager.stats(),
+    );
     assert_eq!((after.0, after.1), (before.0, before.1));
-    assert_eq!(after.2.misses, before.2.misses, "a refused mapping is no miss");
+    assert_eq!(
+        after.2.misses, before.2.misses,
+        "a refused mapping is no miss"
+    );
     assert_eq!(manager.region(held).unwrap().as_slice()[7], data[7]);
     check_invariants(&manager, &[(id, &data)], 0);
 

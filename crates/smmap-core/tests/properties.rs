@@ -11,8 +11,14 @@ use smmap_core::{allocation_granularity, Config, Error, Manager};
 #[derive(Clone, Debug)]
 enum Op {
     /// A cursor asks for `size` bytes at `position` (a fraction of its file, in 1/65536).
-    Use { cursor: usize, position: u16, size: u64 },
-    Unuse { cursor: usize },
+    Use {
+        cursor: usize,
+        position: u16,
+        size: u64,
+    },
+    Unuse {
+        cursor: usize,
+    },
     Collect,
 }
 
@@ -37,10 +43,21 @@ fn configs() -> impl Strategy<Value = Config> {
         1u64..8,
         any::<bool>(),
     )
-        .prop_map(|(window_size, max_memory_size, max_open_handles, sliding)| {
-            let base = if sliding { Config::sliding_default() } else { Config::static_default() };
-            Config { window_size: if sliding { window_size } else { 0 }, max_memory_size, max_open_handles, ..base }
-        })
+        .prop_map(
+            |(window_size, max_memory_size, max_open_handles, sliding)| {
+                let base = if sliding {
+                    Config::sliding_default()
+                } else {
+                    Config::static_default()
+                };
+                Config {
+                    window_size: if sliding { window_size } else { 0 },
+                    max_memory_size,
+                    max_open_handles,
+                    ..base
+                }
+            },
+        )
 }
 
 proptest! {

@@ -45,9 +45,17 @@ impl Input<'_> {
 fn config(input: &mut Input) -> Config {
     let g = allocation_granularity();
     let flags = input.byte();
-    let base = if flags & 1 == 0 { Config::sliding_default() } else { Config::static_default() };
+    let base = if flags & 1 == 0 {
+        Config::sliding_default()
+    } else {
+        Config::static_default()
+    };
     Config {
-        window_size: if flags & 1 == 0 { u64::from(input.u16()) % (4 * g) } else { 0 },
+        window_size: if flags & 1 == 0 {
+            u64::from(input.u16()) % (4 * g)
+        } else {
+            0
+        },
         max_memory_size: u64::from(input.u16()) * 8,
         max_open_handles: 1 + u64::from(input.byte() % 8),
         ..base
@@ -58,8 +66,13 @@ fuzz_target!(|bytes: &[u8]| {
     let files = files();
     let mut input = Input(bytes);
     let mut manager = Manager::new(config(&mut input));
-    let ids: Vec<_> = files.iter().map(|(f, _)| manager.file(f.key()).unwrap()).collect();
-    let mut cursors: Vec<SimCursor> = (0..CURSORS).map(|i| SimCursor::new(ids[i % ids.len()])).collect();
+    let ids: Vec<_> = files
+        .iter()
+        .map(|(f, _)| manager.file(f.key()).unwrap())
+        .collect();
+    let mut cursors: Vec<SimCursor> = (0..CURSORS)
+        .map(|i| SimCursor::new(ids[i % ids.len()]))
+        .collect();
     while !input.0.is_empty() {
         let op = input.byte();
         let cursor = usize::from(op >> 2) % CURSORS;
@@ -72,7 +85,9 @@ fuzz_target!(|bytes: &[u8]| {
                     Ok(valid) => {
                         assert!(valid);
                         let c = &cursors[cursor];
-                        assert!(c.bytes(&manager) == &data[offset as usize..(offset + c.size) as usize]);
+                        assert!(
+                            c.bytes(&manager) == &data[offset as usize..(offset + c.size) as usize]
+                        );
                     }
                     Err(Error::Limit { max_open_handles }) => {
                         assert_eq!(manager.num_file_handles(), max_open_handles);
@@ -85,7 +100,11 @@ fuzz_target!(|bytes: &[u8]| {
                 manager.collect();
             }
         }
-        let listed: Vec<_> = ids.iter().zip(files).map(|(&id, (_, d))| (id, d.as_slice())).collect();
+        let listed: Vec<_> = ids
+            .iter()
+            .zip(files)
+            .map(|(&id, (_, d))| (id, d.as_slice()))
+            .collect();
         check_invariants(&manager, &listed, 0);
         drop(manager.take_retired());
     }

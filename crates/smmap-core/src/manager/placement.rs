@@ -71,17 +71,35 @@ mod properties {
     /// `(offset, size, left, right, cap)` as the manager would pass them.
     fn requests() -> impl Strategy<Value = (i64, i64, MapWindow, MapWindow, i64)> {
         let g = allocation_granularity() as i64;
-        (0i64..64, 0i64..64, 1i64..200_000, 0i64..4, any::<bool>(), 0i64..16)
-            .prop_flat_map(move |(left_pages, gap_pages, gap_tail, right_kind, uncapped, cap_pages)| {
-                let left = MapWindow::new(0, left_pages * g);
-                let gap_start = left.ofs_end();
-                // The right side is a region (aligned start) or the end of the file (any).
-                let gap = if right_kind == 0 { gap_pages * g + g } else { gap_pages * g + gap_tail };
-                let right = MapWindow::new(gap_start + gap, if right_kind == 0 { g } else { 0 });
-                let cap = if uncapped { i64::MAX } else { 1 + cap_pages * g + gap_tail % g };
-                (gap_start..right.ofs, 1i64..=cap.min(4 * g * 64))
-                    .prop_map(move |(offset, size)| (offset, size, left, right, cap))
-            })
+        (
+            0i64..64,
+            0i64..64,
+            1i64..200_000,
+            0i64..4,
+            any::<bool>(),
+            0i64..16,
+        )
+            .prop_flat_map(
+                move |(left_pages, gap_pages, gap_tail, right_kind, uncapped, cap_pages)| {
+                    let left = MapWindow::new(0, left_pages * g);
+                    let gap_start = left.ofs_end();
+                    // The right side is a region (aligned start) or the end of the file (any).
+                    let gap = if right_kind == 0 {
+                        gap_pages * g + g
+                    } else {
+                        gap_pages * g + gap_tail
+                    };
+                    let right =
+                        MapWindow::new(gap_start + gap, if right_kind == 0 { g } else { 0 });
+                    let cap = if uncapped {
+                        i64::MAX
+                    } else {
+                        1 + cap_pages * g + gap_tail % g
+                    };
+                    (gap_start..right.ofs, 1i64..=cap.min(4 * g * 64))
+                        .prop_map(move |(offset, size)| (offset, size, left, right, cap))
+                },
+            )
     }
 
     proptest! {

@@ -73,7 +73,11 @@ class LineIndex {
     return index
   }
 
-  /** @private use `LineIndex.open` or `LineIndex.build` */
+  /**
+   * @private use `LineIndex.open` or `LineIndex.build`
+   * @param {string} file
+   * @param {LineIndexOptions} [options]
+   */
   constructor(file, { windowSize = 1 * MiB, maxMemorySize = 8 * MiB, every = 1024 } = {}) {
     if (!Number.isSafeInteger(every) || every < 1) throw new RangeError(`every must be a positive integer, got ${every}`)
     this.#windowSize = windowSize
@@ -122,6 +126,7 @@ class LineIndex {
     return ends + (unterminated ? 1 : 0)
   }
 
+  /** @param {number} offset */
   #push(offset) {
     if (this.#checkpointCount === this.#checkpoints.length) {
       const grown = new Float64Array(this.#checkpoints.length * 2)
@@ -168,7 +173,10 @@ class LineIndex {
     return splitLines(this.#file.slice(start, this.#size))
   }
 
-  /** Offset where the last `n` (>= 1) lines begin: just after the n-th `\n` from the end. */
+  /**
+   * Offset where the last `n` (>= 1) lines begin: just after the n-th `\n` from the end.
+   * @param {number} n
+   */
   #startOfLastLines(n) {
     // A final `\n` ends the last line rather than starting another.
     let blockEnd = this.#file.at(-1) === NEWLINE ? this.#size - 1 : this.#size
@@ -236,7 +244,10 @@ function splitLines(bytes) {
 const LEVELS = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR']
 const PATHS = ['/api/users', '/api/orders/search', '/health', '/static/app.js', '/api/reports/quarterly/export']
 
-/** Line `n` of the sample log: varying lengths, now and then an empty line or a long one. */
+/**
+ * Line `n` of the sample log: varying lengths, now and then an empty line or a long one.
+ * @param {number} n
+ */
 function sampleLine(n) {
   if (n % 997 === 996) return ''
   const time = new Date(Date.UTC(2026, 0, 1) + n * 37).toISOString()
@@ -245,7 +256,10 @@ function sampleLine(n) {
   return n % 200_000 === 199_999 ? `${line} payload=${'x'.repeat(2 * MiB)}` : line
 }
 
-/** A sample log of about `size` bytes in os.tmpdir(), written once and reused. */
+/**
+ * A sample log of about `size` bytes in os.tmpdir(), written once and reused.
+ * @param {number} size
+ */
 function sampleLog(size) {
   const file = path.join(os.tmpdir(), `smmap-example-${size / MiB}MiB.log`)
   if (fs.existsSync(file)) return file
@@ -276,11 +290,12 @@ function sampleLog(size) {
 
 const USAGE = 'usage: node examples/log-index.js [<file> | --big] [count | line N | tail N] [--stats]'
 
+/** @param {string[]} argv @returns {number} exit status */
 function main(argv) {
   const flags = new Set(argv.filter((a) => a.startsWith('--')))
   const args = argv.filter((a) => !a.startsWith('--'))
   const commands = new Set(['count', 'line', 'tail'])
-  const file = args.length > 0 && !commands.has(args[0]) ? args.shift() : sampleLog(flags.has('--big') ? 2048 * MiB : 64 * MiB)
+  const file = args.length > 0 && !commands.has(args[0]) ? /** @type {string} */ (args.shift()) : sampleLog(flags.has('--big') ? 2048 * MiB : 64 * MiB)
   const [command = 'count', arg] = args
   const n = Number(arg)
   if (!commands.has(command) || (command !== 'count' && !(Number.isSafeInteger(n) && n >= (command === 'line' ? 1 : 0)))) {

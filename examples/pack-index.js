@@ -69,7 +69,11 @@ class PackIndex {
     return new PackIndex(file, options)
   }
 
-  /** @private use `PackIndex.open` */
+  /**
+   * @private use `PackIndex.open`
+   * @param {string} file
+   * @param {PackIndexOptions} [options]
+   */
   constructor(file, { windowSize = 1 * MiB, maxMemorySize = 16 * MiB } = {}) {
     this.#manager = new SlidingWindowMapManager({ windowSize, maxMemorySize })
     try {
@@ -83,6 +87,7 @@ class PackIndex {
     }
   }
 
+  /** @param {string} file @param {number} size */
   #readHeader(file, size) {
     const buf = this.#buf
     if (buf.readUInt32BE(0) !== MAGIC) throw new PackIndexFormatError(file, 'no \\377tOc magic (a version 1 index has none)')
@@ -168,7 +173,10 @@ class PackIndex {
     return -1
   }
 
-  /** Pack offset of entry `i`, through the 64-bit table when its 32-bit entry says so. */
+  /**
+   * Pack offset of entry `i`, through the 64-bit table when its 32-bit entry says so.
+   * @param {number} i
+   */
   #offset(i) {
     const small = this.#buf.readUInt32BE(this.#offsetAt + 4 * i)
     if ((small & LARGE_OFFSET) === 0) return small
@@ -211,14 +219,15 @@ function biggestPackIndex() {
   return indexes.reduce((a, b) => (fs.statSync(b).size > fs.statSync(a).size ? b : a))
 }
 
-const hex32 = (n) => n.toString(16).padStart(8, '0')
+const hex32 = (/** @type {number} */ n) => n.toString(16).padStart(8, '0')
 
+/** @param {string[]} argv @returns {number} exit status */
 function main(argv) {
   if (argv.length > 2 || argv.some((a) => a.startsWith('-'))) {
     process.stderr.write('usage: node examples/pack-index.js [<path.idx>] [<sha>]\n')
     return 2
   }
-  const file = argv.length > 0 && !/^[0-9a-f]{40}$/i.test(argv[0]) ? argv.shift() : biggestPackIndex()
+  const file = argv.length > 0 && !/^[0-9a-f]{40}$/i.test(argv[0]) ? /** @type {string} */ (argv.shift()) : biggestPackIndex()
   const [sha] = argv
   const index = PackIndex.open(file)
   try {

@@ -141,4 +141,7 @@ test('the command line prints count, line N (from 1) and tail N', (t) => scope((
   const usage = childProcess.spawnSync(process.execPath, [script, file.path, 'line', '0'], { encoding: 'utf8' })
   t.is(usage.status, 2)
   t.regex(usage.stderr, /^usage:/)
+  const missing = childProcess.spawnSync(process.execPath, [script, `${file.path}.missing`, 'count'], { encoding: 'utf8' })
+  t.is(missing.status, 1)
+  t.regex(missing.stderr, /^ENOENT: .*\n$/, 'a one-line message, no stack trace')
 }))

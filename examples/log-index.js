@@ -317,6 +317,20 @@ function main(argv) {
   return 0
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2))
+if (require.main === module) {
+  // Piped into `head`, the reader may leave early: that ends the output, it is no failure.
+  process.stdout.on('error', (error) => {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+  try {
+    process.exitCode = main(process.argv.slice(2))
+  } catch (error) {
+    // Expected failures (a missing file, a malformed one) carry a code: say what, not where.
+    if (!(error instanceof Error) || !('code' in error)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exitCode = 1
+  }
+}
 
 module.exports = { LineIndex, splitLines, sampleLine }

@@ -211,35 +211,61 @@ function toShaBytes(sha) {
 
 // ---- command line ----
 
-/** The biggest `.idx` in the pack directory of the repository around the current directory. */
-function biggestPackIndex() {
+/** The `.idx` files of the repository around the current directory, biggest first. */
+function repositoryPackIndexes() {
   const dir = childProcess.execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-path', 'objects/pack'], { encoding: 'utf8' }).trim()
-  const indexes = fs.readdirSync(dir).filter((name) => name.endsWith('.idx')).map((name) => path.join(dir, name))
-  if (indexes.length === 0) throw new Error(`no pack index in ${dir}: run \`git gc\` to make one`)
-  return indexes.reduce((a, b) => (fs.statSync(b).size > fs.statSync(a).size ? b : a))
+  const indexes = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.idx')).map((name) => path.join(dir, name)) : []
+  if (indexes.length === 0) {
+    throw Object.assign(new Error(`no pack index in ${dir} (objects are loose until \`git gc\` packs them)`), { code: 'ERR_NO_PACK_INDEX' })
+  }
+  return indexes.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)
 }
 
 const hex32 = (/** @type {number} */ n) => n.toString(16).padStart(8, '0')
 
-/** @param {string[]} argv @returns {number} exit status */
+/**
+ * `[<path.idx>] [<sha>]`: one index, or else the repository's (for a SHA-1, every one of them,
+ * as an object may be in any pack; for a listing, the biggest).
+ * @param {string[]} argv
+ * @returns {number} exit status
+ */
 function main(argv) {
-  if (argv.length > 2 || argv.some((a) => a.startsWith('-'))) {
+  const isSha = (/** @type {string} */ arg) => /^[0-9a-f]{40}$/i.test(arg)
+  if (argv.length > 2 || argv.some((a) => a.startsWith('-')) || (argv.length === 2 && !isSha(argv[1]))) {
     process.stderr.write('usage: node examples/pack-index.js [<path.idx>] [<sha>]\n')
     return 2
   }
-  const file = argv.length > 0 && !/^[0-9a-f]{40}$/i.test(argv[0]) ? /** @type {string} */ (argv.shift()) : biggestPackIndex()
+  const files = argv.length > 0 && !isSha(argv[0]) ? [/** @type {string} */ (argv.shift())] : repositoryPackIndexes()
   const [sha] = argv
+  if (sha === undefined) {
+    list(files[0])
+    return 0
+  }
+  for (const file of files) {
+    // (Node 20 has no `using` declarations; try/finally does the same.)
+    const index = PackIndex.open(file)
+    let found
+    try {
+      found = index.lookup(sha)
+    } finally {
+      index.close()
+    }
+    if (found === undefined) continue
+    process.stdout.write(`${found.offset} ${sha.toLowerCase()} (${hex32(found.crc32)})\n`)
+    if (files.length > 1) process.stderr.write(`in ${file}\n`)
+    return 0
+  }
+  process.stderr.write(`${sha}: not in ${files.join(', ')}\n`)
+  return 1
+}
+
+/**
+ * Prints every entry of the index at `file` as `git show-index` does.
+ * @param {string} file
+ */
+function list(file) {
   const index = PackIndex.open(file)
   try {
-    if (sha !== undefined) {
-      const found = index.lookup(sha)
-      if (found === undefined) {
-        process.stderr.write(`${sha}: not in ${file}\n`)
-        return 1
-      }
-      process.stdout.write(`${found.offset} ${sha.toLowerCase()} (${hex32(found.crc32)})\n`)
-      return 0
-    }
     let out = ''
     for (const { sha, offset, crc32 } of index.entries()) {
       out += `${offset} ${sha} (${hex32(crc32)})\n`
@@ -253,9 +279,22 @@ function main(argv) {
   } finally {
     index.close()
   }
-  return 0
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2))
+if (require.main === module) {
+  // Piped into `head`, the reader may leave early: that ends the output, it is no failure.
+  process.stdout.on('error', (error) => {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+  try {
+    process.exitCode = main(process.argv.slice(2))
+  } catch (error) {
+    // Expected failures (a missing file, a malformed one) carry a code: say what, not where.
+    if (!(error instanceof Error) || !('code' in error)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exitCode = 1
+  }
+}
 
 module.exports = { PackIndex, PackIndexFormatError }

@@ -10,6 +10,9 @@ import zlib = require('node:zlib')
 import test from 'ava'
 
 import files = require('./helpers/files')
+import pkg = require('./helpers/smmap')
+
+const { ALLOCATIONGRANULARITY } = pkg.smmap
 
 const { mulberry32, randInt, testSeed } = files
 
@@ -28,9 +31,9 @@ interface PackIndexClass { open(file: string, options?: { windowSize?: number; m
 const script = path.join(path.dirname(require.resolve('smmap/package.json')), 'examples', 'pack-index.js')
 const { PackIndex, PackIndexFormatError } = require(script) as { PackIndex: PackIndexClass; PackIndexFormatError: new () => Error }
 
-/** Small windows, so SHA-1s and 64-bit offsets straddle window ends. */
-const WINDOW = 8 * 1024
-const BUDGET = 32 * 1024
+/** Small windows (as small as the OS maps: 64 KiB on Windows), so SHA-1s and 64-bit offsets straddle window ends. */
+const WINDOW = Math.max(8 * 1024, ALLOCATIONGRANULARITY)
+const BUDGET = 4 * WINDOW
 
 /** CRC-32 (IEEE), as zlib computes it; Node has zlib.crc32 only from 20.15. */
 const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? ((data: Uint8Array) => {

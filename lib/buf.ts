@@ -238,6 +238,8 @@ export class SlidingWindowMapBuffer {
   /** Reads `width` bytes at absolute offset `absolute` into the straddle buffer with pread. */
   #readPositional(absolute: number, width: number): void {
     const cursor = this.#cursor!
+    // A pread needs no mapping, but a closed manager's buffers read nothing (§3).
+    if (cursor._manager?._native.isClosed()) throw codedError(Error, 'ERR_SMMAP_CLOSED', 'the manager is closed')
     const key = cursor.pathOrFd()
     const fd = typeof key === 'number' ? key : (this.#ownFd ??= fs.openSync(key, fs.constants.O_RDONLY | this.#flags))
     if (fs.readSync(fd, this.#straddle, 0, width, absolute) < width) {

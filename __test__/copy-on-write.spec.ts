@@ -76,3 +76,19 @@ test('a region mapped again after the written one was unmapped has the file\'s b
   t.is(man.collect(), 1)
   sameBytes(t, c.useRegion(0).buffer(), f.data.subarray(0, 2 * G), 'the private copy went with the mapping')
 }))
+
+test('open flags that would write (O_TRUNC, O_CREAT, O_EXCL) never change the file', (t) => scope((use) => {
+  const f = use(patternedFile(64 * G + 3, 'cow-flags'))
+  const { O_TRUNC, O_CREAT, O_EXCL } = fs.constants
+  const writing = O_TRUNC | O_CREAT | O_EXCL
+  use(new MapRegion(f.path, 0, G, O_TRUNC)).release()
+  t.is(fs.statSync(f.path).size, f.data.length, 'new MapRegion(..., O_TRUNC)')
+  const man = use(new SlidingWindowMapManager({ windowSize: G }))
+  man.makeCursor(f.path).useRegion(2 * G, 10, writing).release()
+  t.is(fs.statSync(f.path).size, f.data.length, 'useRegion(..., O_TRUNC | O_CREAT | O_EXCL)')
+  // Far, lone reads are positional (pread on an fd the buffer opens with its flags).
+  const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path), 0, Infinity, writing))
+  t.is(buf.readUInt32LE(60 * G), f.data.readUInt32LE(60 * G))
+  t.is(buf.at(30 * G + 1), f.data[30 * G + 1])
+  sameBytes(t, fs.readFileSync(f.path), f.data, 'the file after reads through a buffer opened with those flags')
+}))

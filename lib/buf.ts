@@ -15,6 +15,12 @@ const DEFAULT_CHUNK = 64 * 1024
  */
 const NEAR = 64 * 1024
 
+/**
+ * Open flags that change the file system even on a read-only open (Linux truncates with
+ * O_TRUNC): dropped, as the core drops them, since this package never writes to a file.
+ */
+const WRITING_FLAGS = fs.constants.O_TRUNC | fs.constants.O_CREAT | fs.constants.O_EXCL
+
 /** Buffer's fixed-width readers, by name and width in bytes. */
 const READERS = {
   readUInt8: 1, readInt8: 1,
@@ -241,7 +247,7 @@ export class SlidingWindowMapBuffer {
     // A pread needs no mapping, but a closed manager's buffers read nothing (§3).
     if (cursor._manager?._native.isClosed()) throw codedError(Error, 'ERR_SMMAP_CLOSED', 'the manager is closed')
     const key = cursor.pathOrFd()
-    const fd = typeof key === 'number' ? key : (this.#ownFd ??= fs.openSync(key, fs.constants.O_RDONLY | this.#flags))
+    const fd = typeof key === 'number' ? key : (this.#ownFd ??= fs.openSync(key, fs.constants.O_RDONLY | (this.#flags & ~WRITING_FLAGS)))
     if (fs.readSync(fd, this.#straddle, 0, width, absolute) < width) {
       throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute} is past the end of the file, which is now ${fs.fstatSync(fd).size} bytes`)
     }

@@ -260,17 +260,23 @@ test.serial('a cursor garbage-collected without release() gives its region back'
   }
 })
 
-test.serial('path-keyed regions hold no open file descriptor after mapping', (t) => scope((use) => {
+test.serial('path-keyed regions hold no open file descriptor after mapping: 32 windows of one file, 32 files', (t) => scope((use) => {
   t.is(process.platform, 'linux', '/proc/self/fd is Linux-only')
-  const f = use(patternedFile(10 * G, 'nofd'))
+  const one = use(patternedFile(64 * G + 3, 'nofd'))
+  const many = Array.from({ length: 32 }, (_, i) => use(patternedFile(G + i, `nofd${i}`)))
   const man = use(new SlidingWindowMapManager({ windowSize: G }))
   const before = openFdCount()
   t.true(before > 0)
-  const cursors = [0, 2, 4, 6, 8].map((page) => man.makeCursor(f.path).useRegion(page * G, G))
-  t.is(man.numFileHandles(), 5)
-  t.is(openFdCount(), before)
-  cursors.forEach((c, i) => sameBytes(t, c.buffer(), f.data.subarray(2 * i * G, (2 * i + 1) * G)))
-  cursors.forEach((c) => c.release())
+  const windows = Array.from({ length: 32 }, (_, i) => man.makeCursor(one.path).useRegion(2 * i * G, G))
+  t.is(man.numFileHandles(), 32)
+  t.is(openFdCount(), before, '32 regions of one file')
+  const perFile = many.map((f) => man.makeCursor(f.path).useRegion(0))
+  t.is(man.numFileHandles(), 64)
+  t.is(man.numOpenFiles(), 33)
+  t.is(openFdCount(), before, 'and 32 regions of 32 files')
+  windows.forEach((c, i) => sameBytes(t, c.buffer(), one.data.subarray(2 * i * G, (2 * i + 1) * G)))
+  perFile.forEach((c, i) => sameBytes(t, c.buffer(), many[i].data.subarray(0, G)))
+  for (const c of [...windows, ...perFile]) c.release()
 }))
 
 test('fd-keyed cursors never close the caller fd', (t) => scope((use) => {

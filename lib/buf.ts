@@ -15,6 +15,22 @@ const DEFAULT_CHUNK = 64 * 1024
  */
 const NEAR = 64 * 1024
 
+/**
+ * Open flags that change the file system even on a read-only open (Linux truncates with
+ * O_TRUNC): dropped, as the core drops them, since this package never writes to a file.
+ */
+const WRITING_FLAGS = fs.constants.O_TRUNC | fs.constants.O_CREAT | fs.constants.O_EXCL
+
+/**
+ * A buffer garbage-collected without endAccess() closes the fd it opened for positional reads
+ * (its cursor gives its region back through its own registry), so leaks stay bounded.
+ */
+const abandonedFds = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd)
+  } catch {}
+})
+
 /** Buffer's fixed-width readers, by name and width in bytes. */
 const READERS = {
   readUInt8: 1, readInt8: 1,
@@ -238,15 +254,25 @@ export class SlidingWindowMapBuffer {
   /** Reads `width` bytes at absolute offset `absolute` into the straddle buffer with pread. */
   #readPositional(absolute: number, width: number): void {
     const cursor = this.#cursor!
+    // A pread needs no mapping, but a closed manager's buffers read nothing (§3).
+    if (cursor._manager?._native.isClosed()) throw codedError(Error, 'ERR_SMMAP_CLOSED', 'the manager is closed')
     const key = cursor.pathOrFd()
-    const fd = typeof key === 'number' ? key : (this.#ownFd ??= fs.openSync(key, fs.constants.O_RDONLY | this.#flags))
+    const fd = typeof key === 'number' ? key : (this.#ownFd ?? this.#openOwnFd(key))
     if (fs.readSync(fd, this.#straddle, 0, width, absolute) < width) {
       throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute} is past the end of the file, which is now ${fs.fstatSync(fd).size} bytes`)
     }
   }
 
+  #openOwnFd(path: string): number {
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | (this.#flags & ~WRITING_FLAGS))
+    this.#ownFd = fd
+    abandonedFds.register(this, fd, this)
+    return fd
+  }
+
   #closeOwnFd(): void {
     if (this.#ownFd === null) return
+    abandonedFds.unregister(this)
     fs.closeSync(this.#ownFd)
     this.#ownFd = null
   }

@@ -3,7 +3,7 @@
 // path, which makes no native call while the cursor's region covers the request.
 import native = require('./native')
 import { checkBoolean, checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, type PathOrFd } from './errors'
-import { isTruncated, MapRegion, MapRegionList, OWNED, regionCovers, type RegionOwner } from './util'
+import { checkWindowNumber, isTruncated, MapRegion, MapRegionList, OWNED, regionCovers, type RegionOwner } from './util'
 
 /** How new regions are advised to the kernel (`madvise`). */
 export type Advice = 'normal' | 'sequential' | 'random' | 'willneed'
@@ -428,6 +428,7 @@ export class WindowCursor {
 
   /** Whether `ofs` lies in the cursor's window `[ofsBegin(), ofsEnd())`. */
   includesOfs(ofs: number): boolean {
+    checkWindowNumber('ofs', ofs) // as MapRegion.includesOfs, and before the cursor's state
     this._validRegion()
     return this._ofs <= ofs && ofs < this._ofs + this._size
   }

@@ -21,8 +21,8 @@ export function is64Bit(): boolean {
   return native.is64Bit()
 }
 
-/** Accepts a safe integer or ±Infinity (smmap's `sys.maxsize`), as window arithmetic does. */
-function checkWindowNumber(name: string, value: unknown): asserts value is number {
+/** Accepts a safe integer or ±Infinity (smmap's `sys.maxsize`), as window arithmetic does. @internal */
+export function checkWindowNumber(name: string, value: unknown): asserts value is number {
   if (value === Infinity || value === -Infinity) return
   checkInteger(name, value)
 }

@@ -133,9 +133,19 @@ impl Manager {
     pub fn file_size(&mut self, file: FileId) -> Result<u64> {
         self.ensure_file(file)?;
         match self.entry(file).size {
-            Some(size) => Ok(size),
-            None => self.refresh_file_size(file),
+            // A truncation seen under one of the file's regions means the cached size is
+            // stale: new cursors must see the file as it is now.
+            Some(size) if !self.has_truncated_region(file) => Ok(size),
+            _ => self.refresh_file_size(file),
         }
+    }
+
+    fn has_truncated_region(&self, file: FileId) -> bool {
+        let entry = self.entry(file);
+        entry
+            .regions
+            .iter()
+            .any(|id| self.slots[id].region.is_truncated())
     }
 
     /// A cursor's miss path: the id of a region of `file` containing `offset`, with its
@@ -165,21 +175,37 @@ impl Manager {
             return Ok(None);
         };
         let size = self.clamp_request(size, file_size);
-        let (mut id, mut reused) = match self.obtain(file, offset, size, flags) {
-            // The file shrank since its size was cached: past its new end is no error.
-            Err(Error::OutOfRange(_)) if self.refresh_file_size(file)? <= offset => {
-                return Ok(None)
-            }
-            found => found?,
+        let Some((mut id, mut reused)) = self.obtain_unless_past_end(file, offset, size, flags)?
+        else {
+            return Ok(None);
         };
         if reused && self.slots[&id].region.is_truncated() {
             // Its lost pages now read as zeros: map the file as it is now instead. Cursors
-            // still on it find their views emptied.
+            // still on it find their views emptied. The truncation may have put `offset`
+            // past the end, which is no error either.
             self.release_region(id)?;
-            (id, reused) = self.obtain(file, offset, size, flags)?;
+            let Some(found) = self.obtain_unless_past_end(file, offset, size, flags)? else {
+                return Ok(None);
+            };
+            (id, reused) = found;
         }
         self.count_use(id, reused)?;
         Ok(Some(id))
+    }
+
+    /// [`Manager::obtain`], with an offset that the file shrank below (since its size was
+    /// cached) reported as `None`, as `use_region` reports any offset past the end.
+    fn obtain_unless_past_end(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        size: u64,
+        flags: i32,
+    ) -> Result<Option<(RegionId, bool)>> {
+        match self.obtain(file, offset, size, flags) {
+            Err(Error::OutOfRange(_)) if self.refresh_file_size(file)? <= offset => Ok(None),
+            found => found.map(Some),
+        }
     }
 
     /// A cursor lets go of a region: client count -1, stamped as used now (LRU recency is

@@ -65,10 +65,20 @@ fn open_path(path: &PathBuf, flags: i32) -> Result<MapSource> {
 fn open_options(flags: i32) -> std::fs::OpenOptions {
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = std::fs::OpenOptions::new();
-    // std strips the access-mode bits from custom flags, so read-only stays read-only.
-    options.read(true).custom_flags(flags);
+    // std strips the access-mode bits from custom flags, so read-only stays read-only. But
+    // O_TRUNC truncates even a read-only open on Linux, and O_CREAT/O_TMPFILE create files:
+    // a mapping never writes, so the flags that would are dropped.
+    options.read(true).custom_flags(flags & !WRITING_FLAGS);
     options
 }
+
+/// Open flags that change the file system even when a file is opened read-only (O_TMPFILE
+/// without the O_DIRECTORY bits it includes, which only make the open fail).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const WRITING_FLAGS: i32 =
+    libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL | (libc::O_TMPFILE & !libc::O_DIRECTORY);
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+const WRITING_FLAGS: i32 = libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL;
 
 #[cfg(windows)]
 fn open_options(_flags: i32) -> std::fs::OpenOptions {

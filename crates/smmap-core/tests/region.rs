@@ -244,3 +244,20 @@ fn open_flags_are_passed_through() {
         other => panic!("expected ENOTDIR, got {other:?}"),
     }
 }
+
+/// API.md §3, never a write to the file: open flags that would truncate or create are dropped.
+#[cfg(unix)]
+#[test]
+fn open_flags_never_truncate_or_create() {
+    let file = TempFile::patterned(2 * allocation_granularity(), "flags_truncate");
+    let region = Region::map(&file.key(), 0, 0, libc::O_TRUNC | libc::O_CREAT).unwrap();
+    assert_eq!(
+        region.size(),
+        2 * allocation_granularity(),
+        "the file kept its size"
+    );
+    assert_eq!(region.as_slice()[..64], pattern(0..64)[..]);
+    let missing = file.path().with_extension("created");
+    assert!(Region::map(&FileKey::Path(missing.clone()), 0, 0, libc::O_CREAT).is_err());
+    assert!(!missing.exists(), "no file was created");
+}

@@ -82,11 +82,61 @@ fn the_manager_maps_a_truncated_region_afresh() {
     let again = manager.use_region(file_id, page, 0, 0).unwrap().unwrap();
     assert_ne!(again, id, "the truncated region was released, not reused");
     assert_eq!(
-        manager.region(again).unwrap().size(),
-        page,
-        "mapped as the file is now"
+        manager.region(again).unwrap().ofs_end(),
+        2 * page,
+        "mapped as the file is now, up to its new end"
     );
     assert_eq!(manager.num_file_handles(), 1);
     drop(manager.take_retired());
     println!("child: remapped");
+}
+
+#[test]
+fn an_offset_past_the_new_end_of_a_truncated_region_is_no_region_not_an_error() {
+    if std::env::var_os(CHILD).is_none() {
+        let (ok, text) =
+            in_child("an_offset_past_the_new_end_of_a_truncated_region_is_no_region_not_an_error");
+        assert!(
+            ok && text.contains("child: past the end"),
+            "child failed:\n{text}"
+        );
+        return;
+    }
+    let page = allocation_granularity();
+    let file = TempFile::patterned(4 * page, "truncated-past-end");
+    let mut manager = Manager::new(Config {
+        window_size: 4 * page,
+        ..Config::sliding_default()
+    });
+    let file_id = manager
+        .file(FileKey::Path(file.path().to_path_buf()))
+        .unwrap();
+    let id = manager.use_region(file_id, 0, 0, 0).unwrap().unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap()
+        .set_len(page)
+        .unwrap();
+    assert_eq!(
+        manager.region(id).unwrap().as_slice()[(2 * page) as usize],
+        0
+    );
+    manager.unuse_region(id).unwrap();
+    assert_eq!(
+        manager.file_size(file_id).unwrap(),
+        page,
+        "a truncation seen makes the cached size stale"
+    );
+    // The stale region still covers 2 pages in, but the file now ends at 1 page.
+    assert_eq!(manager.use_region(file_id, 2 * page, 0, 0).unwrap(), None);
+    assert_eq!(
+        manager
+            .use_region(file_id, 0, 0, 0)
+            .unwrap()
+            .map(|id| manager.region(id).unwrap().size()),
+        Some(page)
+    );
+    drop(manager.take_retired());
+    println!("child: past the end");
 }

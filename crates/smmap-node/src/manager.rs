@@ -207,6 +207,25 @@ impl NativeManager {
             .collect()
     }
 
+    /// `[id, ofsBegin, size, clientCount]` of every region of `file`, in offset order, in one
+    /// flat array: lets the stress test check the whole bookkeeping after every step cheaply.
+    #[napi]
+    pub fn region_table(&self, file: u32) -> Vec<f64> {
+        let ids = self.core.regions_of(file as FileId);
+        let mut table = Vec::with_capacity(4 * ids.len());
+        for id in ids {
+            if let Some(region) = self.core.region(id) {
+                table.extend([
+                    id as f64,
+                    to_js(region.ofs_begin()),
+                    to_js(region.size()),
+                    region.client_count() as f64,
+                ]);
+            }
+        }
+        table
+    }
+
     #[napi]
     pub fn collect(&mut self) -> u32 {
         let freed = self.core.collect();

@@ -1,0 +1,27 @@
+// Issue 4.5: when the OS refuses another open file (RLIMIT_NOFILE), useRegion throws EMFILE
+// with a hint at the limit to raise, keeps the counters exact, and works again once fds are
+// free. In a child started with a low `ulimit -n`, so the test runner keeps its own fds.
+import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import path = require('node:path')
+
+test('EMFILE under a low ulimit -n: a clear error, counters intact, then the same call works', (t) => {
+  if (process.platform === 'win32') {
+    t.is(process.platform, 'win32', 'no ulimit on Windows')
+    return
+  }
+  const child = spawnSync('sh', ['-c', 'ulimit -n 64 && exec "$0" "$1"', process.execPath, path.join(__dirname, 'fixtures', 'emfile-child.js')], { encoding: 'utf8' })
+  t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
+  t.is(child.status, 0, child.stderr)
+  const report = JSON.parse(child.stdout)
+  t.log(report.error?.message)
+  // The message hint is the core's: it names the limit to raise (RLIMIT_NOFILE, `ulimit -n`).
+  t.like(report, {
+    filledWith: 'EMFILE',
+    error: { code: 'EMFILE', mentionsLimit: true, path: true },
+    countersKept: true,
+    heldStillReads: true,
+    afterClosing: true,
+    handlesAfter: 2,
+  })
+})

@@ -1,0 +1,176 @@
+// The invariants the stress engine checks after every step (API.md §2 and §3), reading the
+// manager's bookkeeping through its internal native handle: the published types leave the
+// internals out, so they are described here.
+import fs = require('node:fs')
+import smmap = require('smmap')
+
+/** The parts of the facade's internals the checks read (see lib/mman.ts). */
+interface NativeManager {
+  file(key: string | number): number
+  useRegion(...args: unknown[]): number
+  mappedMemorySize(): number
+  regionsOf(file: number): number[]
+  /** `[id, ofsBegin, size, clientCount]` of each region of a file, flat, in offset order. */
+  regionTable(file: number): number[]
+  regionBounds(region: number): number[] | null
+  clientCount(region: number): number
+}
+interface ManagerInside {
+  _native: NativeManager
+}
+interface CursorInside {
+  _lease: { region: number } | null
+}
+
+export function native(manager: smmap.StaticWindowMapManager): NativeManager {
+  return (manager as unknown as ManagerInside)._native
+}
+
+/** The id of the region a cursor holds (-1 if none). */
+export function heldRegion(cursor: smmap.WindowCursor): number {
+  return (cursor as unknown as CursorInside)._lease?.region ?? -1
+}
+
+/** Whether the manager still has region `id` mapped. */
+export function isMapped(manager: smmap.StaticWindowMapManager, id: number): boolean {
+  return native(manager).regionBounds(id) !== null
+}
+
+/** What the checks know about one manager between steps. */
+export interface Watched {
+  manager: smmap.StaticWindowMapManager
+  /** The core's file id of each stress file, by file index. */
+  fileIds: number[]
+  fileSizes: number[]
+  maxOpenHandles: number
+  maxMemorySize: number
+  /** The most a single new region may add: the window, or the largest file for whole-file maps. */
+  window: number
+  /** The first broken budget rule seen by {@link watchBudget}, or null. */
+  overBudget: string | null
+  /** Every cursor alive on this manager (those inside buffers too). */
+  cursors(): Iterable<smmap.WindowCursor>
+}
+
+export interface Snapshot {
+  misses: number
+}
+
+/** Throws with a description when the manager breaks an invariant; returns what the next check compares against. */
+export function checkManager(w: Watched, before: Snapshot | null): Snapshot {
+  const nat = native(w.manager)
+  const G = smmap.ALLOCATIONGRANULARITY
+  let regions = 0
+  let openFiles = 0
+  let mapped = 0
+  const counts = new Map<number, number>()
+  for (let f = 0; f < w.fileIds.length; f++) {
+    const table = nat.regionTable(w.fileIds[f])
+    if (table.length > 0) openFiles++
+    let end = 0
+    for (let i = 0; i < table.length; i += 4) {
+      const [id, ofs, size, count] = [table[i], table[i + 1], table[i + 2], table[i + 3]]
+      if (ofs % G !== 0) throw new Error(`file ${f}: region ${id} starts at ${ofs}, not a multiple of ${G}`)
+      if (ofs < end) throw new Error(`file ${f}: region ${id} at ${ofs} overlaps or precedes the previous one ending at ${end}`)
+      if (size <= 0 || ofs + size > w.fileSizes[f]) throw new Error(`file ${f}: region ${id} [${ofs}, ${ofs + size}) is empty or past the end (${w.fileSizes[f]})`)
+      end = ofs + size
+      counts.set(id, count)
+      regions++
+      mapped += size
+    }
+  }
+  expectEqual('numFileHandles()', w.manager.numFileHandles(), regions)
+  expectEqual('numOpenFiles()', w.manager.numOpenFiles(), openFiles)
+  expectEqual('mappedMemorySize()', w.manager.mappedMemorySize(), mapped)
+  const stats = w.manager.stats()
+  expectEqual('stats().regions', stats.regions, regions)
+  expectEqual('stats().openFiles', stats.openFiles, openFiles)
+  expectEqual('stats().mappedBytes', stats.mappedBytes, mapped)
+  if (regions > w.maxOpenHandles) throw new Error(`${regions} regions exceed maxOpenHandles ${w.maxOpenHandles}`)
+
+  // Client counts as smmap keeps them: 1 for the manager plus one per cursor on the region.
+  const users = new Map<number, number>()
+  for (const cursor of w.cursors()) {
+    const id = heldRegion(cursor)
+    if (id < 0) continue
+    if (!counts.has(id)) throw new Error(`a cursor holds region ${id}, which is not in any list`)
+    users.set(id, (users.get(id) ?? 0) + 1)
+  }
+  for (const [id, count] of counts) expectEqual(`client count of region ${id}`, count, 1 + (users.get(id) ?? 0))
+
+  if (w.overBudget !== null) throw new Error(w.overBudget)
+  return { misses: stats.misses }
+}
+
+/**
+ * Checks the soft memory budget right after every native useRegion that maps a region (a step may map several
+ * windows, and let go of the last but one after mapping the last): a new region leaves at most
+ * one window over the budget, unless nothing unused was left to evict. The first violation is
+ * kept in `w.overBudget` for checkManager to report.
+ */
+export function watchBudget(w: Watched): void {
+  const nat = native(w.manager)
+  const useRegion = nat.useRegion
+  let newest = 0 // region ids only grow: a larger one is a region just mapped
+  nat.useRegion = function (...args: unknown[]): number {
+    const id = useRegion.apply(this, args)
+    if (id <= newest) return id
+    newest = id
+    const mapped = nat.mappedMemorySize()
+    if (w.overBudget === null && mapped > w.maxMemorySize + w.window) {
+      const unused = w.fileIds.flatMap((file) => nat.regionsOf(file)).filter((region) => nat.clientCount(region) === 1)
+      if (unused.length > 0) {
+        w.overBudget = `after useRegion(${args.slice(2).join(', ')}) ${mapped} bytes are mapped, over maxMemorySize ${w.maxMemorySize} + one window ${w.window}, with ${unused.length} unused regions: ${describeRegions(w)}`
+      }
+    }
+    return id
+  }
+}
+
+/** Every region as `file:[begin, end)×count`, for failure messages. */
+function describeRegions(w: Watched): string {
+  const nat = native(w.manager)
+  return w.fileIds
+    .flatMap((file, f) => nat.regionsOf(file).map((id) => {
+      const [ofs, size] = nat.regionBounds(id)!
+      return `${f}:[${ofs}, ${ofs + size})x${nat.clientCount(id)}`
+    }))
+    .join(' ')
+}
+
+/** After ERR_SMMAP_LIMIT: the limit was really reached and nothing could have been evicted. */
+export function checkLimitError(w: Watched): void {
+  const nat = native(w.manager)
+  let regions = 0
+  for (const file of w.fileIds) {
+    for (const id of nat.regionsOf(file)) {
+      regions++
+      if (nat.clientCount(id) === 1) throw new Error(`ERR_SMMAP_LIMIT thrown while region ${id} was unused (evictable)`)
+    }
+  }
+  if (regions < w.maxOpenHandles) throw new Error(`ERR_SMMAP_LIMIT thrown with ${regions} regions, under maxOpenHandles ${w.maxOpenHandles}`)
+}
+
+export function expectEqual(what: string, actual: unknown, expected: unknown): void {
+  if (actual !== expected) throw new Error(`${what} is ${String(actual)}, expected ${String(expected)}`)
+}
+
+/** Throws unless `actual` holds `expected`'s bytes. */
+export function expectBytes(what: string, actual: Uint8Array, expected: Uint8Array): void {
+  if (actual.length === expected.length && Buffer.compare(actual, expected) === 0) return
+  let i = 0
+  while (i < Math.min(actual.length, expected.length) && actual[i] === expected[i]) i++
+  throw new Error(`${what}: lengths ${actual.length} vs expected ${expected.length}, first difference at ${i}`)
+}
+
+/** Lines of /proc/self/maps that map one of `paths` (empty where /proc is missing). */
+export function mappingsOf(paths: readonly string[]): string[] {
+  let maps: string
+  try {
+    maps = fs.readFileSync('/proc/self/maps', 'utf8')
+  } catch {
+    return []
+  }
+  return maps.split('\n').filter((line) => paths.some((p) => line.includes(p)))
+}
+

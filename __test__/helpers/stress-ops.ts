@@ -1,0 +1,260 @@
+// The stress engine's operations: each does one thing a user does (make, move, copy or release
+// a cursor; read through a SlidingWindowMapBuffer) and checks its result against the file's
+// bytes and API.md §2. A throw other than ERR_SMMAP_LIMIT (checked to be justified) fails.
+import smmap = require('smmap')
+import files = require('./files')
+import * as check from './stress-check'
+
+export interface StressFile {
+  key: string | number
+  data: Buffer
+  size: number
+}
+
+export interface TrackedCursor {
+  cursor: smmap.WindowCursor
+  file: number
+}
+
+export interface TrackedBuffer {
+  buf: smmap.SlidingWindowMapBuffer
+  cursor: smmap.WindowCursor
+  file: number
+  /** Absolute offset of index 0, and the length the buffer must report. */
+  offset: number
+  length: number
+}
+
+/** A zero-copy view taken earlier, checked later: full of the file's bytes while its region is mapped, empty after. */
+export interface StaleView {
+  manager: smmap.StaticWindowMapManager
+  region: number
+  view: Buffer
+  length: number
+  file: number
+  ofs: number
+}
+
+export interface ManagerState {
+  manager: smmap.StaticWindowMapManager
+  name: string
+  cursors: TrackedCursor[]
+  buffers: TrackedBuffer[]
+  cursorCap: number
+  bufferCap: number
+  watched: check.Watched
+  snapshot: check.Snapshot | null
+}
+
+export interface Ctx {
+  rand: () => number
+  files: StressFile[]
+  stale: StaleView[]
+  limitErrors: number
+  bytesVerified: number
+  staleViewsChecked: number
+  cursorsMade: number
+  buffersMade: number
+}
+
+interface Op {
+  name: string
+  weight: number
+  run(ctx: Ctx, m: ManagerState): void
+}
+
+const MAX_STALE = 24
+const READERS = [
+  ['readUInt8', 1], ['readInt8', 1], ['readUInt16LE', 2], ['readUInt16BE', 2], ['readInt16LE', 2], ['readInt16BE', 2],
+  ['readUInt32LE', 4], ['readUInt32BE', 4], ['readInt32LE', 4], ['readInt32BE', 4], ['readFloatLE', 4], ['readFloatBE', 4],
+  ['readDoubleLE', 8], ['readDoubleBE', 8], ['readBigUInt64LE', 8], ['readBigUInt64BE', 8], ['readBigInt64LE', 8], ['readBigInt64BE', 8],
+] as const
+
+const int = (ctx: Ctx, lo: number, hi: number) => files.randInt(ctx.rand, lo, hi)
+const pick = <T>(ctx: Ctx, items: readonly T[]): T => items[Math.floor(ctx.rand() * items.length)]
+
+/** Mostly inside the file, often near its end, sometimes at or past it. */
+function randomOffset(ctx: Ctx, size: number): number {
+  const r = ctx.rand()
+  if (r < 0.75) return int(ctx, 0, size - 1)
+  if (r < 0.93) return Math.max(0, size - int(ctx, 1, 8192))
+  return size + int(ctx, 0, 8192)
+}
+
+/** 0 ("as much as the window allows"), small, large, or unbounded. */
+function randomSize(ctx: Ctx): number {
+  const r = ctx.rand()
+  if (r < 0.3) return 0
+  if (r < 0.7) return int(ctx, 1, 4096)
+  if (r < 0.9) return int(ctx, 1, 2 << 20)
+  return r < 0.95 ? Infinity : 2 ** 40
+}
+
+/** Compares `view` (the bytes at absolute `ofs` of `file`) whole when small, else at its ends and one random spot. */
+function verify(ctx: Ctx, what: string, view: Uint8Array, file: number, ofs: number): void {
+  const data = ctx.files[file].data
+  const n = view.length
+  if (n <= 16384) {
+    check.expectBytes(what, view, data.subarray(ofs, ofs + n))
+    ctx.bytesVerified += n
+    return
+  }
+  for (const at of [0, n - 4096, int(ctx, 0, n - 4096)]) {
+    check.expectBytes(`${what} [${at}, +4096)`, view.subarray(at, at + 4096), data.subarray(ofs + at, ofs + at + 4096))
+  }
+  ctx.bytesVerified += 3 * 4096
+}
+
+function remember(ctx: Ctx, m: ManagerState, cursor: smmap.WindowCursor, view: Buffer, file: number, ofs: number): void {
+  if (view.length === 0) return
+  if (ctx.stale.length >= MAX_STALE) ctx.stale.splice(Math.floor(ctx.rand() * MAX_STALE), 1)
+  ctx.stale.push({ manager: m.manager, region: check.heldRegion(cursor), view, length: view.length, file, ofs })
+}
+
+/** Runs `fn`; an ERR_SMMAP_LIMIT is counted and checked to be justified (returns false), anything else propagates. */
+function allowLimit(ctx: Ctx, m: ManagerState, fn: () => void): boolean {
+  try {
+    fn()
+    return true
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_SMMAP_LIMIT') throw error
+    ctx.limitErrors++
+    check.checkLimitError(m.watched)
+    return false
+  }
+}
+
+/** Checks a cursor after `useRegion(offset, size)`: placed as asked, capped as §2 says, holding the file's bytes. */
+function checkPlaced(ctx: Ctx, m: ManagerState, c: TrackedCursor, offset: number, size: number): void {
+  const fileSize = ctx.files[c.file].size
+  if (offset >= fileSize) {
+    check.expectEqual(`isValid() after useRegion(${offset}) at or past the end (${fileSize})`, c.cursor.isValid(), false)
+    return
+  }
+  check.expectEqual(`isValid() after useRegion(${offset}, ${size})`, c.cursor.isValid(), true)
+  const region = c.cursor.region()!
+  check.expectEqual('ofsBegin()', c.cursor.ofsBegin(), offset)
+  if (!(region.ofsBegin() <= offset && offset < region.ofsEnd())) throw new Error(`region [${region.ofsBegin()}, ${region.ofsEnd()}) misses offset ${offset}`)
+  const expected = Math.min(size || Infinity, m.manager.windowSize() || Infinity, region.ofsEnd() - offset)
+  check.expectEqual(`size() after useRegion(${offset}, ${size})`, c.cursor.size(), expected)
+  verify(ctx, `cursor.buffer() at ${offset}`, c.cursor.buffer(), c.file, offset)
+}
+
+function useAt(ctx: Ctx, m: ManagerState, c: TrackedCursor, offset: number, size: number): void {
+  if (allowLimit(ctx, m, () => c.cursor.useRegion(offset, size))) checkPlaced(ctx, m, c, offset, size)
+  else check.expectEqual('isValid() after ERR_SMMAP_LIMIT', c.cursor.isValid(), false)
+}
+
+function addCursor(ctx: Ctx, m: ManagerState, c: TrackedCursor): void {
+  if (m.cursors.length >= m.cursorCap) m.cursors.splice(Math.floor(ctx.rand() * m.cursors.length), 1)[0].cursor.release()
+  m.cursors.push(c)
+  ctx.cursorsMade++
+}
+
+function checkSameAs(copy: smmap.WindowCursor, original: smmap.WindowCursor): void {
+  check.expectEqual('copy isValid()', copy.isValid(), original.isValid())
+  check.expectEqual('copy region()', copy.region(), original.region())
+  check.expectEqual('copy size()', copy.size(), original.size())
+  if (original.isValid()) check.expectEqual('copy ofsBegin()', copy.ofsBegin(), original.ofsBegin())
+}
+
+/** The bytes a buffer covers, as a Buffer over the file's data. */
+function bufferData(ctx: Ctx, b: TrackedBuffer): Buffer {
+  return ctx.files[b.file].data.subarray(b.offset, b.offset + b.length)
+}
+
+const cursorOps: Op[] = [
+  {
+    name: 'makeCursor', weight: 6,
+    run(ctx, m) {
+      const file = int(ctx, 0, ctx.files.length - 1)
+      addCursor(ctx, m, { cursor: m.manager.makeCursor(ctx.files[file].key), file })
+    },
+  },
+  {
+    name: 'useRegion', weight: 20,
+    run(ctx, m) {
+      if (m.cursors.length === 0) return
+      const c = pick(ctx, m.cursors)
+      useAt(ctx, m, c, randomOffset(ctx, ctx.files[c.file].size), randomSize(ctx))
+    },
+  },
+  {
+    name: 'move', weight: 12,
+    run(ctx, m) {
+      const valid = m.cursors.filter((c) => c.cursor.isValid())
+      if (valid.length === 0) return
+      const c = pick(ctx, valid)
+      // Scan on from the window's end, or step back a little: the moves of a sequential reader.
+      const offset = ctx.rand() < 0.7 ? c.cursor.ofsEnd() : Math.max(0, c.cursor.ofsBegin() - int(ctx, 1, 1 << 20))
+      useAt(ctx, m, c, offset, pick(ctx, [0, 4096, 65536, int(ctx, 1, 1 << 20)]))
+    },
+  },
+  {
+    name: 'copy', weight: 4,
+    run(ctx, m) {
+      if (m.cursors.length === 0) return
+      const c = pick(ctx, m.cursors)
+      const copy = c.cursor.copy()
+      checkSameAs(copy, c.cursor)
+      addCursor(ctx, m, { cursor: copy, file: c.file })
+    },
+  },
+  {
+    name: 'assign', weight: 3,
+    run(ctx, m) {
+      if (m.cursors.length < 2) return
+      const a = pick(ctx, m.cursors)
+      const b = pick(ctx, m.cursors)
+      a.cursor.assign(b.cursor)
+      a.file = b.file
+      checkSameAs(a.cursor, b.cursor)
+    },
+  },
+  {
+    name: 'unuseRegion', weight: 6,
+    run(ctx, m) {
+      if (m.cursors.length === 0) return
+      const c = pick(ctx, m.cursors)
+      c.cursor.unuseRegion()
+      check.expectEqual('isValid() after unuseRegion()', c.cursor.isValid(), false)
+    },
+  },
+  {
+    name: 'release', weight: 4,
+    run(ctx, m) {
+      if (m.cursors.length === 0) return
+      const c = pick(ctx, m.cursors)
+      c.cursor.release()
+      c.cursor.release() // idempotent
+      check.expectEqual('isValid() after release()', c.cursor.isValid(), false)
+    },
+  },
+  {
+    name: 'collect', weight: 1,
+    run(ctx, m) {
+      const before = m.manager.numFileHandles()
+      const freed = m.manager.collect()
+      check.expectEqual('collect() result', freed, before - m.manager.numFileHandles())
+      check.expectEqual('a second collect()', m.manager.collect(), 0)
+    },
+  },
+  {
+    name: 'read cursor', weight: 10,
+    run(ctx, m) {
+      const valid = m.cursors.filter((c) => c.cursor.isValid())
+      if (valid.length === 0) return
+      const c = pick(ctx, valid)
+      const view = c.cursor.buffer()
+      verify(ctx, 'cursor.buffer()', view, c.file, c.cursor.ofsBegin())
+      const whole = c.cursor.map()
+      const regionOfs = c.cursor.region()!.ofsBegin()
+      verify(ctx, 'cursor.map()', whole, c.file, regionOfs)
+      if (ctx.rand() < 0.5) remember(ctx, m, c.cursor, view, c.file, c.cursor.ofsBegin())
+      else remember(ctx, m, c.cursor, whole, c.file, regionOfs)
+    },
+  },
+]
+
+export { cursorOps, randomOffset, verify, remember, allowLimit, bufferData, int, pick, READERS }
+export type { Op }

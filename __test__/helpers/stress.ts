@@ -1,0 +1,167 @@
+// The stress engine shared by stress.spec.ts (200,000 operations in `npm test`) and
+// scripts/soak.js (millions): seeded random operations over many cursors and
+// SlidingWindowMapBuffers on several managers of both kinds, every result compared with the
+// file's bytes and every invariant of ./stress-check.ts checked after every step.
+import smmap = require('smmap')
+import files = require('./files')
+import * as check from './stress-check'
+import { bufferOps } from './stress-buf-ops'
+import { cursorOps, type Ctx, type ManagerState, type Op, type StressFile } from './stress-ops'
+
+const OPS: Op[] = [...cursorOps, ...bufferOps]
+const TOTAL_WEIGHT = OPS.reduce((sum, op) => sum + op.weight, 0)
+
+function pickOp(rand: () => number): Op {
+  let r = rand() * TOTAL_WEIGHT
+  for (const op of OPS) if ((r -= op.weight) < 0) return op
+  return OPS[OPS.length - 1]
+}
+
+export interface StressOptions {
+  seed: number
+  ops: number
+}
+
+export interface StressResult {
+  seed: number
+  ops: number
+  managers: number
+  cursorsMade: number
+  buffersMade: number
+  hits: number
+  misses: number
+  evictions: number
+  limitErrors: number
+  bytesVerified: number
+  staleViewsChecked: number
+  ms: number
+}
+
+/** Sizes of the stress files: empty-ish, unaligned tails, one window, and larger than the biggest budget. */
+const FILE_SIZES = [1, 4095, 3 * 4096 + 1, 65536 + 100, 262_139, (1 << 20) + 7, (3 << 20) + 1234, 9_000_005]
+
+/** One manager per line: the extremes of the ranges first, then random ones. */
+function managerConfigs(rand: () => number): Array<{ sliding: boolean; options: smmap.ManagerOptions }> {
+  const r = (lo: number, hi: number) => files.randInt(rand, lo, hi)
+  return [
+    { sliding: true, options: { windowSize: 4096, maxMemorySize: 64 << 10, maxOpenHandles: 2 } },
+    { sliding: true, options: { windowSize: 1 << 20, maxMemorySize: 8 << 20, maxOpenHandles: 64 } },
+    { sliding: true, options: { windowSize: r(4096, 1 << 20), maxMemorySize: r(64 << 10, 8 << 20), maxOpenHandles: r(2, 64) } },
+    { sliding: true, options: { windowSize: r(4096, 1 << 20), maxMemorySize: r(64 << 10, 8 << 20), maxOpenHandles: r(2, 64) } },
+    { sliding: false, options: { maxMemorySize: 64 << 10, maxOpenHandles: 2 } },
+    { sliding: false, options: { windowSize: r(4096, 1 << 20), maxMemorySize: r(64 << 10, 8 << 20), maxOpenHandles: r(2, 64) } },
+  ]
+}
+
+/** Runs `ops` seeded operations; throws, naming the seed, step and operation, at the first broken invariant. */
+export function runStress(options: StressOptions): StressResult {
+  const { seed, ops } = options
+  const started = Date.now()
+  const rand = files.mulberry32(seed)
+  const fdBaseline = files.openFdCount()
+  const temps = FILE_SIZES.map((size, i) => files.patternedFile(size, `smmap-stress-${i}`))
+  // The last file is keyed by a file descriptor, so both kinds of key are stressed.
+  const fd = files.openFd(temps[temps.length - 1].path)
+  const stressFiles: StressFile[] = temps.map((temp, i) => ({ key: i === temps.length - 1 ? fd.fd : temp.path, data: temp.data, size: temp.data.length }))
+  const managers: ManagerState[] = managerConfigs(rand).map(({ sliding, options }) => {
+    const manager = sliding ? new smmap.SlidingWindowMapManager(options) : new smmap.StaticWindowMapManager(options)
+    const state: ManagerState = {
+      manager,
+      name: `${sliding ? 'sliding' : 'static'}(${JSON.stringify(options)})`,
+      cursors: [],
+      buffers: [],
+      cursorCap: files.randInt(rand, 4, 24),
+      bufferCap: files.randInt(rand, 1, 4),
+      watched: {
+        manager,
+        fileIds: stressFiles.map((f) => check.native(manager).file(f.key)),
+        fileSizes: stressFiles.map((f) => f.size),
+        maxOpenHandles: options.maxOpenHandles!,
+        maxMemorySize: options.maxMemorySize!,
+        window: sliding ? options.windowSize! : Math.max(...FILE_SIZES),
+        overBudget: null,
+        *cursors() {
+          for (const c of state.cursors) yield c.cursor
+          for (const b of state.buffers) yield b.cursor
+        },
+      },
+      snapshot: null,
+    }
+    check.watchBudget(state.watched)
+    return state
+  })
+  const ctx: Ctx = { rand, files: stressFiles, stale: [], limitErrors: 0, bytesVerified: 0, staleViewsChecked: 0, cursorsMade: 0, buffersMade: 0 }
+  let step = 0
+  let what = ''
+  try {
+    for (const m of managers) m.snapshot = check.checkManager(m.watched, null)
+    for (; step < ops; step++) {
+      const m = managers[Math.floor(rand() * managers.length)]
+      const op = pickOp(rand)
+      what = `${op.name} on ${m.name}`
+      op.run(ctx, m)
+      m.snapshot = check.checkManager(m.watched, m.snapshot)
+      checkStaleView(ctx)
+    }
+    what = 'the final collect()'
+    finish(ctx, managers, temps.map((t) => t.path))
+  } catch (error) {
+    const message = `stress seed ${seed} (SMMAP_TEST_SEED=${seed} reproduces it), step ${step}, ${what}: ${(error as Error).message}`
+    throw Object.assign(new Error(message), { cause: error })
+  } finally {
+    for (const m of managers) m.manager.close()
+    fd.close()
+    for (const temp of temps) temp.remove()
+  }
+  const fdsLeft = files.openFdCount() - fdBaseline
+  if (fdBaseline >= 0 && fdsLeft !== 0) throw new Error(`stress seed ${seed}: ${fdsLeft} file descriptors more than before the run`)
+  const total = { hits: 0, misses: 0, evictions: 0 }
+  for (const m of managers) {
+    const stats = m.manager.stats()
+    total.hits += stats.hits
+    total.misses += stats.misses
+    total.evictions += stats.evictions
+  }
+  return {
+    seed,
+    ops,
+    managers: managers.length,
+    cursorsMade: ctx.cursorsMade,
+    buffersMade: ctx.buffersMade,
+    ...total,
+    limitErrors: ctx.limitErrors,
+    bytesVerified: ctx.bytesVerified,
+    staleViewsChecked: ctx.staleViewsChecked,
+    ms: Date.now() - started,
+  }
+}
+
+/** §3: a view of a region that is still mapped holds the file's bytes; one of an unmapped region is empty. */
+function checkStaleView(ctx: Ctx): void {
+  if (ctx.stale.length === 0) return
+  const v = ctx.stale[Math.floor(ctx.rand() * ctx.stale.length)]
+  ctx.staleViewsChecked++
+  if (check.isMapped(v.manager, v.region)) {
+    check.expectEqual(`length of a view of mapped region ${v.region}`, v.view.length, v.length)
+    const at = Math.floor(ctx.rand() * v.length)
+    check.expectEqual(`byte ${at} of a view of mapped region ${v.region}`, v.view[at], ctx.files[v.file].data[v.ofs + at])
+  } else {
+    check.expectEqual(`length of a view of unmapped region ${v.region}`, v.view.length, 0)
+  }
+}
+
+/** Lets go of everything, collects, and checks that nothing of the files stays mapped. */
+function finish(ctx: Ctx, managers: ManagerState[], paths: string[]): void {
+  for (const m of managers) {
+    for (const c of m.cursors) c.cursor.release()
+    for (const b of m.buffers) b.buf.endAccess()
+    m.snapshot = check.checkManager(m.watched, m.snapshot)
+    m.manager.collect()
+    check.expectEqual(`${m.name} numFileHandles() after collect()`, m.manager.numFileHandles(), 0)
+    check.expectEqual(`${m.name} numOpenFiles() after collect()`, m.manager.numOpenFiles(), 0)
+    check.expectEqual(`${m.name} mappedMemorySize() after collect()`, m.manager.mappedMemorySize(), 0)
+  }
+  for (const v of ctx.stale) check.expectEqual('length of a view after collect()', v.view.length, 0)
+  const left = check.mappingsOf(paths)
+  if (left.length > 0) throw new Error(`still mapped after collect():\n${left.join('\n')}`)
+}

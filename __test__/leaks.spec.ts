@@ -1,0 +1,46 @@
+// API.md §3, issue 4.4: leaks are bounded. A SlidingWindowMapBuffer dropped without endAccess()
+// gives back, once garbage-collected, both its cursor's region and the fd it opened for
+// positional reads. (Cursors alone: safety.spec.ts.) Needs --expose-gc (ava's nodeArguments).
+import test from 'ava'
+
+import files = require('./helpers/files')
+import pkg = require('./helpers/smmap')
+
+const { ALLOCATIONGRANULARITY: G, SlidingWindowMapBuffer, SlidingWindowMapManager } = pkg.smmap
+type Manager = InstanceType<typeof SlidingWindowMapManager>
+
+/** Makes `count` buffers that each map a window and read far away (a pread on their own fd), then drops them. */
+function readAndDrop(man: Manager, path: string, count: number, expected: Buffer): void {
+  for (let i = 0; i < count; i++) {
+    const buf = new SlidingWindowMapBuffer(man.makeCursor(path))
+    if (buf.readUInt32LE(200 * G + i) !== expected.readUInt32LE(200 * G + i)) throw new Error('wrong bytes')
+  }
+}
+
+test.serial('buffers garbage-collected without endAccess() give back their regions and close their fds', async (t) => {
+  t.is(process.platform, 'linux', '/proc/self/fd is Linux-only')
+  const gc = (globalThis as { gc?: () => void }).gc
+  t.is(typeof gc, 'function', 'run with --expose-gc')
+  const f = files.patternedFile(256 * G, 'leaks')
+  const man = new SlidingWindowMapManager({ windowSize: G })
+  try {
+    const before = files.openFdCount()
+    readAndDrop(man, f.path, 8, f.data)
+    t.is(files.openFdCount(), before + 8, 'each buffer opened an fd for its far read')
+    let rounds = 0
+    let collected = 0 // the one region all eight buffers' cursors shared, once none holds it
+    while ((files.openFdCount() !== before || collected === 0) && rounds < 50) {
+      gc!()
+      await new Promise((resolve) => setImmediate(resolve))
+      collected += man.collect()
+      rounds++
+    }
+    t.log(`given back after ${rounds} gc rounds`)
+    t.is(files.openFdCount(), before, 'the buffers\' fds are closed')
+    t.is(collected, 1, 'the region the buffers held became unused')
+    t.is(man.numFileHandles(), 0)
+  } finally {
+    man.close()
+    f.remove()
+  }
+})

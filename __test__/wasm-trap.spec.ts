@@ -1,0 +1,25 @@
+// Issue 4.1: smmap's SIGBUS handler is chained, so V8's WebAssembly trap handler still turns an
+// out-of-bounds memory access into a RuntimeError once ours is installed. In a child process,
+// since a failure is a crash.
+import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import path = require('node:path')
+
+test('a WebAssembly out-of-bounds load is still a RuntimeError with the SIGBUS guard installed', (t) => {
+  if (process.platform === 'win32') {
+    t.is(process.platform, 'win32', 'no SIGBUS guard on Windows')
+    return
+  }
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'wasm-trap-child.js')], { encoding: 'utf8' })
+  t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
+  t.is(child.status, 0, child.stderr)
+  t.deepEqual(JSON.parse(child.stdout), {
+    survivedTruncation: true,
+    truncatedCode: 'ERR_SMMAP_TRUNCATED',
+    inBounds: 0,
+    'load(65536)': 'RuntimeError',
+    'load(2147418112)': 'RuntimeError',
+    'load(-4)': 'RuntimeError',
+    afterTraps: true,
+  })
+})

@@ -2,6 +2,7 @@
 // cursor's window as it is read. Indices are relative to the buffer's `offset`. Reads inside
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
 import fs = require('node:fs')
+import native = require('./native')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange } from './errors'
 import { WindowCursor } from './mman'
 import { regionCovers, type MapRegion } from './util'
@@ -14,12 +15,6 @@ const DEFAULT_CHUNK = 64 * 1024
  * Parsers read a header and then its fields, well within this; random probes rarely are.
  */
 const NEAR = 64 * 1024
-
-/**
- * Open flags that change the file system even on a read-only open (Linux truncates with
- * O_TRUNC): dropped, as the core drops them, since this package never writes to a file.
- */
-const WRITING_FLAGS = fs.constants.O_TRUNC | fs.constants.O_CREAT | fs.constants.O_EXCL
 
 /**
  * A buffer garbage-collected without endAccess() closes the fd it opened for positional reads
@@ -264,7 +259,8 @@ export class SlidingWindowMapBuffer {
   }
 
   #openOwnFd(path: string): number {
-    const fd = fs.openSync(path, fs.constants.O_RDONLY | (this.#flags & ~WRITING_FLAGS))
+    // The core's rule for read-only opens: flags that would truncate or create are dropped.
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | native.readOnlyOpenFlags(this.#flags))
     this.#ownFd = fd
     abandonedFds.register(this, fd, this)
     return fd

@@ -35,4 +35,5 @@ mod source;
 pub use error::{Error, Result};
 pub use manager::{Advice, Config, FileId, Manager, RegionId, Stats};
 pub use region::{file_size, FileKey, Region};
+pub use source::read_only_open_flags;
 pub use util::{align_to_mmap, allocation_granularity, is_64_bit, MapWindow};

@@ -68,8 +68,28 @@ fn open_options(flags: i32) -> std::fs::OpenOptions {
     // std strips the access-mode bits from custom flags, so read-only stays read-only. But
     // O_TRUNC truncates even a read-only open on Linux, and O_CREAT/O_TMPFILE create files:
     // a mapping never writes, so the flags that would are dropped.
-    options.read(true).custom_flags(flags & !WRITING_FLAGS);
+    options.read(true).custom_flags(read_only_open_flags(flags));
     options
+}
+
+/// `flags` without the open flags that would change the file system even on a read-only
+/// open; the binding's positional reads open files with the same rule.
+///
+/// ```
+/// # #[cfg(target_os = "linux")] {
+/// let flags = smmap_core::read_only_open_flags(libc::O_NOATIME | libc::O_TRUNC);
+/// assert_eq!(flags, libc::O_NOATIME);
+/// # }
+/// ```
+#[cfg(unix)]
+pub fn read_only_open_flags(flags: i32) -> i32 {
+    flags & !WRITING_FLAGS
+}
+
+/// Windows takes no open flags from callers: nothing to drop.
+#[cfg(not(unix))]
+pub fn read_only_open_flags(flags: i32) -> i32 {
+    flags
 }
 
 /// Open flags that change the file system even when a file is opened read-only (O_TMPFILE

@@ -26,6 +26,13 @@ pub fn allocation_granularity() -> f64 {
     smmap_core::allocation_granularity() as f64
 }
 
+/// Open flags as the core uses them for a read-only open (those that would write dropped),
+/// for the facade's positional reads.
+#[napi]
+pub fn read_only_open_flags(flags: i32) -> i32 {
+    smmap_core::read_only_open_flags(flags)
+}
+
 #[napi]
 pub fn is_64_bit() -> bool {
     smmap_core::is_64_bit()

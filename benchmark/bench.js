@@ -154,8 +154,8 @@ function hitPaths(file, offsets) {
 
 // W2: the miss path.
 
-function w2Mapped(file, offsets) {
-  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET })
+function w2Mapped(file, offsets, options = {}) {
+  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET, ...options })
   const cursor = manager.makeCursor(file)
   const scratch = Buffer.alloc(W2_READ)
   const rss = rssPeak()
@@ -262,7 +262,7 @@ function w3ReadSync(file) {
   }
 }
 
-module.exports = { w1Mapped, w1bCursor, randomOffsets }
+module.exports = { w1Mapped, w1bCursor, w2Mapped, w3Chunks, w3Copy, randomOffsets }
 
 function main() {
   const file = testFile(log)

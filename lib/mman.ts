@@ -54,6 +54,19 @@ const abandoned = new FinalizationRegistry<Lease>((lease) => {
   } catch {}
 })
 
+/**
+ * Cells of the mailbox each native manager shares with its facade (crates/smmap-node/src/
+ * mailbox.rs has the same layout): a miss's new region, and ids of regions unmapped since the
+ * facade last looked, so neither costs a native call of its own.
+ */
+const NEW_ID = 0
+const NEW_OFS = 1
+const NEW_SIZE = 2
+const NEW_SLOT = 3
+const RETIRED_COUNT = 4
+const RETIRED_OVERFLOW = 5
+const RETIRED_IDS = 6
+
 function closedError(): Error {
   return codedError(Error, 'ERR_SMMAP_CLOSED', 'the manager is closed')
 }
@@ -78,6 +91,8 @@ export class StaticWindowMapManager {
   readonly _regions = new Map<number, MapRegion>()
   /** @internal One byte per guard slot, set (by the core's SIGBUS handler) on truncation. */
   readonly _truncation: Uint8Array
+  /** @internal Shared with the native manager; see NEW_ID and the cells after it. */
+  readonly _mailbox: Float64Array
 
   constructor(options: ManagerOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
@@ -94,6 +109,7 @@ export class StaticWindowMapManager {
     this._native = new native.NativeManager(sliding, windowSize, maxMemorySize, maxOpenHandles, advice, populate)
     this._window = this._native.windowSize()
     this._truncation = new Uint8Array(this._native.truncationFlags())
+    this._mailbox = new Float64Array(this._native.mailbox())
   }
 
   /** A cursor on `pathOrFd` (no I/O yet). An fd stays the caller's: it is never closed. */
@@ -160,10 +176,23 @@ export class StaticWindowMapManager {
     if (region === undefined) {
       const [ofs, size, slot] = this._native.regionBounds(id)!
       const buffer = this._native.regionBuffer(id) // also points the region's guard at its flag
-      const truncation = slot >= 0 ? { flags: this._truncation, slot } : null
-      region = new MapRegion(OWNED, ofs, size, buffer, new ManagedRegion(this, id), truncation)
-      this._regions.set(id, region)
+      region = this._adopt(id, ofs, size, slot, buffer)
     }
+    return region
+  }
+
+  /** The id of the region a miss just mapped, whose ArrayBuffer the miss returned. @internal */
+  _adoptNew(buffer: ArrayBuffer): number {
+    const mailbox = this._mailbox
+    const id = mailbox[NEW_ID]
+    this._adopt(id, mailbox[NEW_OFS], mailbox[NEW_SIZE], mailbox[NEW_SLOT], buffer)
+    return id
+  }
+
+  private _adopt(id: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer): MapRegion {
+    const truncation = slot >= 0 ? { flags: this._truncation, slot } : null
+    const region = new MapRegion(OWNED, ofs, size, buffer, new ManagedRegion(this, id), truncation)
+    this._regions.set(id, region)
     return region
   }
 
@@ -174,7 +203,11 @@ export class StaticWindowMapManager {
 
   /** Forgets the MapRegions of regions the core unmapped (their Buffers are already empty). @internal */
   _settle<T>(result: T): T {
-    for (const id of this._native.takeRetired()) this._regions.delete(id)
+    const mailbox = this._mailbox
+    const count = mailbox[RETIRED_COUNT]
+    for (let i = 0; i < count; i++) this._regions.delete(mailbox[RETIRED_IDS + i])
+    mailbox[RETIRED_COUNT] = 0
+    if (mailbox[RETIRED_OVERFLOW] !== 0) for (const id of this._native.takeRetired()) this._regions.delete(id)
     return result
   }
 }
@@ -273,7 +306,9 @@ export class WindowCursor {
     const manager = this._manager
     if (manager === null) throw unassociatedError()
     const previous = this._drop()
-    const id = manager._settle(manager._native.useRegion(this._file, previous, offset, size, flags))
+    // One native call: a region new to the facade comes back as its ArrayBuffer.
+    const found = manager._settle(manager._native.useRegion(this._file, previous, offset, size, flags))
+    const id = typeof found === 'number' ? found : manager._adoptNew(found)
     if (id < 0) return this
     this._lease!.region = id
     this._region = manager._region(id)

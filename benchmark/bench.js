@@ -2,17 +2,18 @@
 // `npm run bench`: smmap side by side with what a Node user would do instead (fs.readSync, a
 // Buffer holding the file in memory) and with Python smmap, on one 1 GiB file in the page
 // cache. Prints a table, a line of ratios and whether each target of issue 5 holds.
-// Every workload runs REPEATS times (fresh manager each time) and its fastest run counts, in
-// CPU time (user + system, as Python's side measures too) rather than wall time: on a shared
-// machine wall time also counts the time other processes held the CPU, which is noise here.
+// Each workload's contenders take turns, REPEATS rounds (a fresh manager each run), and each
+// one's fastest run counts, in CPU time (user + system, as Python's side measures too) rather
+// than wall time: on a shared machine wall time also counts the time other processes held the
+// CPU, and taking turns spreads the machine's ups and downs over every contender alike.
 'use strict'
 const fs = require('node:fs')
 const os = require('node:os')
 const { SlidingWindowMapBuffer, SlidingWindowMapManager } = require('..')
-const { runPython } = require('./python')
+const { pythonRunner } = require('./python')
 const { testFile, SIZE, MiB } = require('./testfile')
 
-const REPEATS = Number(process.env.SMMAP_BENCH_REPEATS) || 3
+const REPEATS = Number(process.env.SMMAP_BENCH_REPEATS) || 5
 const PAGE = 4096
 const W1_READS = 1_000_000
 const W1_READ = 64
@@ -55,12 +56,15 @@ function seconds(start) {
   return (used.user + used.system) / 1e6
 }
 
-/** Runs `run` REPEATS times; returns the fastest result (each is `{ seconds, sum, ... }`). */
-function fastest(run) {
-  let best = null
-  for (let i = 0; i < REPEATS; i++) {
-    const result = run()
-    if (best === null || result.seconds < best.seconds) best = result
+/** Runs every contender (`name: () => result`, falsy to leave out) once per round; returns each one's fastest result. */
+function race(contenders) {
+  const best = {}
+  for (let round = 0; round < REPEATS; round++) {
+    for (const [name, run] of Object.entries(contenders)) {
+      if (!run) continue
+      const result = run()
+      if (best[name] === undefined || result.seconds < best[name].seconds) best[name] = result
+    }
   }
   return best
 }
@@ -77,6 +81,27 @@ function mappedPeak(manager) {
   const peak = manager.stats().peakMappedBytes
   if (peak > BUDGET + WINDOW) throw new Error(`peak mapped bytes ${peak} exceed the budget ${BUDGET} plus one window ${WINDOW}`)
   return peak
+}
+
+/**
+ * How much of this process's mappings of `file` the kernel maps with 2 MiB page-table
+ * entries (FilePmdMapped in /proc/self/smaps; Linux only, else null). Random reads over a
+ * window mapped that way miss the TLB far less often than over 4 KiB pages.
+ */
+function hugeMapped(file) {
+  let text
+  try {
+    text = fs.readFileSync('/proc/self/smaps', 'utf8')
+  } catch {
+    return null
+  }
+  let mine = false
+  let bytes = 0
+  for (const line of text.split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) mine = line.endsWith(` ${file}`)
+    else if (mine && line.startsWith('FilePmdMapped:')) bytes += Number(line.split(/\s+/)[1]) * 1024
+  }
+  return bytes
 }
 
 // W1 and W1b: the hit path, against the in-memory limit.
@@ -120,36 +145,42 @@ function w1bMemory(memory, offsets) {
   return { seconds: seconds(start), sum }
 }
 
-function hitPaths(file, offsets) {
-  const results = {}
+function hitPaths(file, offsets, python) {
   // The default manager: one 1 GiB window holds the whole file. Every page is touched first,
   // so the timed reads are hits on resident windows, as the in-memory Buffer's are.
   const manager = new SlidingWindowMapManager()
   const buf = new SlidingWindowMapBuffer(manager.makeCursor(file))
   const cursor = manager.makeCursor(file)
   for (let ofs = 0; ofs < SIZE; ofs += PAGE) buf.readUInt8(ofs)
+  const huge = hugeMapped(file)
   const memory = fs.readFileSync(file)
   const fd = fs.openSync(file, 'r')
   try {
-    w1Mapped(buf, offsets.subarray(0, 100_000)) // JIT warm-up, here and below
-    results.w1Mapped = fastest(() => w1Mapped(buf, offsets))
-    w1ReadSync(fd, offsets.subarray(0, 10_000))
-    results.w1ReadSync = fastest(() => w1ReadSync(fd, offsets))
-    w1Memory(memory, offsets.subarray(0, 100_000))
-    results.w1Memory = fastest(() => w1Memory(memory, offsets))
-    w1bCursor(cursor, offsets.subarray(0, 100_000))
-    results.w1bCursor = fastest(() => w1bCursor(cursor, offsets))
-    w1bMemory(memory, offsets.subarray(0, 100_000))
-    results.w1bMemory = fastest(() => w1bMemory(memory, offsets))
+    const warmUp = offsets.subarray(0, 100_000) // for the JIT
+    w1Mapped(buf, warmUp)
+    w1ReadSync(fd, warmUp.subarray(0, 10_000))
+    w1Memory(memory, warmUp)
+    w1bCursor(cursor, warmUp)
+    w1bMemory(memory, warmUp)
+    const w1 = race({
+      mapped: () => w1Mapped(buf, offsets),
+      readSync: () => w1ReadSync(fd, offsets),
+      memory: () => w1Memory(memory, offsets),
+    })
+    const w1b = race({
+      cursor: () => w1bCursor(cursor, offsets),
+      memory: () => w1bMemory(memory, offsets),
+      python: python && (() => python.run('w1b', { read: W1_READ })),
+    })
     const misses = manager.stats().misses
     if (misses !== 1) throw new Error(`W1 expected one window for the whole run, the manager mapped ${misses}`)
+    return { w1, w1b, huge }
   } finally {
     fs.closeSync(fd)
     cursor.release()
     buf.endAccess()
     manager.close()
   }
-  return results
 }
 
 // W2: the miss path.
@@ -268,26 +299,30 @@ function main() {
   const file = testFile(log)
   const w1Offsets = randomOffsets(W1_READS, SIZE - W1_READ, 1, 0x9e3779b9)
   const w2Offsets = randomOffsets(W2_READS, SIZE - W2_READ, PAGE, 0x85ebca6b)
-  log('W1/W1b: hit path ...')
-  const hits = hitPaths(file, w1Offsets)
-  log('W2: miss path ...')
-  const w2 = { mapped: fastest(() => w2Mapped(file, w2Offsets)), readSync: fastest(() => w2ReadSync(file, w2Offsets)) }
-  log('W3: sequential pass ...')
-  const w3 = {
-    chunks: fastest(() => w3Chunks(file)),
-    copy: fastest(() => w3Copy(file)),
-    readSync: fastest(() => w3ReadSync(file)),
+  const py = pythonRunner({ file, size: SIZE, offsets: { w1b: w1Offsets, w2: w2Offsets } })
+  const python = py.skipped ? null : py
+  try {
+    log('W1/W1b: hit path ...')
+    const hits = hitPaths(file, w1Offsets, python)
+    log('W2: miss path ...')
+    const w2Settings = { read: W2_READ, windowSize: WINDOW, maxMemorySize: BUDGET, sampleEvery: W2_SAMPLE }
+    const w2 = race({
+      mapped: () => w2Mapped(file, w2Offsets),
+      python: python && (() => python.run('w2', w2Settings)),
+      readSync: () => w2ReadSync(file, w2Offsets),
+    })
+    log('W3: sequential pass ...')
+    const w3Settings = { chunk: W3_CHUNK, windowSize: WINDOW, maxMemorySize: BUDGET, sampleEvery: W3_SAMPLE }
+    const w3 = race({
+      chunks: () => w3Chunks(file),
+      python: python && (() => python.run('w3', w3Settings)),
+      copy: () => w3Copy(file),
+      readSync: () => w3ReadSync(file),
+    })
+    require('./report').report({ file, hits, w2, w3, py: python ? python.info : py, counts: { W1_READS, W2_READS, REPEATS, SIZE, WINDOW, BUDGET } })
+  } finally {
+    python?.close()
   }
-  log('Python smmap ...')
-  const py = runPython({
-    file,
-    size: SIZE,
-    repeats: REPEATS,
-    w1b: { offsets: w1Offsets, read: W1_READ },
-    w2: { offsets: w2Offsets, read: W2_READ, windowSize: WINDOW, maxMemorySize: BUDGET, sampleEvery: W2_SAMPLE },
-    w3: { chunk: W3_CHUNK, windowSize: WINDOW, maxMemorySize: BUDGET, sampleEvery: W3_SAMPLE },
-  })
-  require('./report').report({ file, hits, w2, w3, py, counts: { W1_READS, W2_READS, REPEATS, SIZE, WINDOW, BUDGET } })
 }
 
 if (require.main === module) main()

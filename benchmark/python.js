@@ -1,6 +1,7 @@
-// Runs Python smmap (benchmark/python_smmap.py) as a child process on the same file, settings
-// and offsets as the JavaScript contenders. Python is optional: without an interpreter that
-// has smmap, its contenders are reported as skipped, with the reason.
+// Runs Python smmap (benchmark/python_smmap.py) as child processes on the same file, settings
+// and offsets as the JavaScript contenders, one process per run so its runs can take turns
+// with theirs. Python is optional: without an interpreter that has smmap, its contenders are
+// reported as skipped, with the reason.
 'use strict'
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -34,30 +35,30 @@ function writeOffsets(dir, name, offsets) {
 }
 
 /**
- * Runs every Python workload once per repeat; returns its JSON report (times in seconds), or
- * `{ skipped: reason }`.
+ * A runner of single Python smmap runs on `file`: `run(workload, params)` returns the JSON
+ * one run reports (times in seconds); `info` names the interpreter; `close()` removes the
+ * offset files. Without a usable interpreter: `{ skipped: reason }`.
  */
-function runPython({ file, size, repeats, w1b, w2, w3 }) {
+function pythonRunner({ file, size, offsets }) {
   const found = findPython()
   if (found.skipped) return found
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmap-bench-offsets-'))
-  try {
-    const spec = {
-      file,
-      size,
-      repeats,
-      w1b: { offsets: writeOffsets(dir, 'w1b', w1b.offsets), read: w1b.read },
-      w2: { ...w2, offsets: writeOffsets(dir, 'w2', w2.offsets) },
-      w3,
-    }
+  const offsetFiles = Object.fromEntries(Object.entries(offsets).map(([name, list]) => [name, writeOffsets(dir, name, list)]))
+  const call = (workload, params = {}) => {
+    const spec = { ...params, file, size, workload, offsets: offsetFiles[workload] }
     const run = spawnSync(found.python, [SCRIPT, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 20 })
     if (run.error || run.status !== 0) {
-      return { skipped: `${found.python} ${SCRIPT} failed: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}` }
+      throw new Error(`${found.python} ${SCRIPT} (${workload}) failed: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`)
     }
-    return { ...JSON.parse(run.stdout), interpreter: found.python }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    return JSON.parse(run.stdout)
+  }
+  const close = () => fs.rmSync(dir, { recursive: true, force: true })
+  try {
+    return { info: { ...call('version'), interpreter: found.python }, run: call, close }
+  } catch (error) {
+    close()
+    return { skipped: error.message }
   }
 }
 
-module.exports = { runPython }
+module.exports = { pythonRunner }

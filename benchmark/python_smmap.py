@@ -1,9 +1,8 @@
-"""Python smmap's side of `npm run bench`: the same file, settings and offsets as the
-JavaScript contenders (given as JSON in argv[1]; offsets as little-endian u64 files), timed
-here and reported as one JSON object on stdout. Nothing else is printed on stdout.
-
-Each workload runs `repeats` times on a fresh manager and reports its fastest run in CPU
-time, as the JavaScript side does (see bench.js for why CPU time, and why RSS is sampled).
+"""Python smmap's side of `npm run bench`: one run of one workload on the same file, settings
+and offsets as the JavaScript contenders (given as JSON in argv[1]; offsets as little-endian
+u64 files), timed here in CPU time and reported as one JSON object on stdout. Nothing else
+is printed on stdout. bench.js runs it once per round, between the JavaScript contenders
+(see bench.js for why rounds, why CPU time and why RSS is sampled).
 """
 import json
 import os
@@ -30,15 +29,6 @@ def load_offsets(path):
     if sys.byteorder != "little":
         offsets.byteswap()
     return offsets
-
-
-def fastest(repeats, run):
-    best = None
-    for _ in range(repeats):
-        result = run()
-        if best is None or result["seconds"] < best["seconds"]:
-            best = result
-    return best
 
 
 def w1b(path, offsets, read):
@@ -108,17 +98,17 @@ def w3(path, size, chunk, window_size, max_memory_size, sample_every):
 
 def main():
     spec = json.loads(sys.argv[1])
-    path, size, repeats = spec["file"], spec["size"], spec["repeats"]
-    s1, s2, s3 = spec["w1b"], spec["w2"], spec["w3"]
-    w1b_offsets = load_offsets(s1["offsets"])
-    w2_offsets = load_offsets(s2["offsets"])
-    out = {
-        "python": sys.version.split()[0],
-        "smmap": getattr(smmap, "__version__", "?"),
-        "w1b": fastest(repeats, lambda: w1b(path, w1b_offsets, s1["read"])),
-        "w2": fastest(repeats, lambda: w2(path, w2_offsets, s2["read"], s2["windowSize"], s2["maxMemorySize"], s2["sampleEvery"])),
-        "w3": fastest(repeats, lambda: w3(path, size, s3["chunk"], s3["windowSize"], s3["maxMemorySize"], s3["sampleEvery"])),
-    }
+    workload = spec["workload"]
+    if workload == "version":
+        out = {"python": sys.version.split()[0], "smmap": getattr(smmap, "__version__", "?")}
+    elif workload == "w1b":
+        out = w1b(spec["file"], load_offsets(spec["offsets"]), spec["read"])
+    elif workload == "w2":
+        out = w2(spec["file"], load_offsets(spec["offsets"]), spec["read"], spec["windowSize"], spec["maxMemorySize"], spec["sampleEvery"])
+    elif workload == "w3":
+        out = w3(spec["file"], spec["size"], spec["chunk"], spec["windowSize"], spec["maxMemorySize"], spec["sampleEvery"])
+    else:
+        raise SystemExit(f"unknown workload {workload!r}")
     json.dump(out, sys.stdout)
 
 

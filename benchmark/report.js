@@ -27,33 +27,35 @@ function report({ file, hits, w2, w3, py, counts }) {
   const pyVersion = skipped ? 'Python smmap skipped' : `Python ${py.python} + smmap ${py.smmap} (${py.interpreter})`
   console.log(`smmap benchmark: ${file}, ${SIZE / MiB} MiB, in the page cache; CPU time, fastest of ${REPEATS} runs each`)
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyVersion}`)
+  const huge = hits.huge === null ? 'unknown (no /proc/self/smaps)' : `${fmtMiB(hits.huge)} of ${fmtMiB(SIZE)}`
+  console.log(`W1/W1b window mapped with 2 MiB pages (FilePmdMapped): ${huge}; the in-memory Buffer has 4 KiB pages unless THP is 'always'`)
   console.log('')
 
   const rows = []
   const row = (workload, contender, value, extra = '') => rows.push([workload, contender, value, extra])
   const pyRow = (workload, contender, value, extra) => row(workload, contender, skipped ? 'skipped' : value, skipped ? '' : extra)
 
-  row('W1 hit', `SlidingWindowMapBuffer.readUInt32LE (default manager)`, fmtNs(perOp(hits.w1Mapped, W1_READS)), `${W1_READS} random reads`)
-  row('', 'fs.readSync 64 B + readUInt32LE', fmtNs(perOp(hits.w1ReadSync, W1_READS)))
-  row('', 'in-memory Buffer.readUInt32LE', fmtNs(perOp(hits.w1Memory, W1_READS)))
-  row('W1b cursor', 'cursor.useRegion(o, 64).buffer()[0]', fmtNs(perOp(hits.w1bCursor, W1_READS)), `${W1_READS} random reads`)
-  row('', 'in-memory Buffer.subarray(o, o + 64)[0]', fmtNs(perOp(hits.w1bMemory, W1_READS)))
-  pyRow('', 'Python smmap use_region(o, 64).buffer()[0]', !skipped && fmtNs(perOp(py.w1b, W1_READS)))
+  row('W1 hit', `SlidingWindowMapBuffer.readUInt32LE (default manager)`, fmtNs(perOp(hits.w1.mapped, W1_READS)), `${W1_READS} random reads`)
+  row('', 'fs.readSync 64 B + readUInt32LE', fmtNs(perOp(hits.w1.readSync, W1_READS)))
+  row('', 'in-memory Buffer.readUInt32LE', fmtNs(perOp(hits.w1.memory, W1_READS)))
+  row('W1b cursor', 'cursor.useRegion(o, 64).buffer()[0]', fmtNs(perOp(hits.w1b.cursor, W1_READS)), `${W1_READS} random reads`)
+  row('', 'in-memory Buffer.subarray(o, o + 64)[0]', fmtNs(perOp(hits.w1b.memory, W1_READS)))
+  pyRow('', 'Python smmap use_region(o, 64).buffer()[0]', !skipped && fmtNs(perOp(hits.w1b.python, W1_READS)))
   const w2s = w2.mapped.stats
   row('W2 miss', 'cursor.useRegion(o, 4 KiB).buffer().copy()', fmtNs(perOp(w2.mapped, W2_READS)), `${W2_READS} reads: ${w2s.misses} misses, ${w2s.evictions} evictions`)
-  pyRow('', 'Python smmap, same settings and offsets', !skipped && fmtNs(perOp(py.w2, W2_READS)))
+  pyRow('', 'Python smmap, same settings and offsets', !skipped && fmtNs(perOp(w2.python, W2_READS)))
   row('', 'fs.readSync 4 KiB', fmtNs(perOp(w2.readSync, W2_READS)))
   row('W3 pass', 'buffer.chunks(64 KiB), a byte per page', fmtRate(w3.chunks, SIZE), `${w3.chunks.stats.misses} windows mapped`)
-  pyRow('', 'Python smmap 64 KiB views, a byte per page', !skipped && fmtRate(py.w3, SIZE))
+  pyRow('', 'Python smmap 64 KiB views, a byte per page', !skipped && fmtRate(w3.python, SIZE))
   row('', 'buffer.copy() into a reused 1 MiB Buffer', fmtRate(w3.copy, SIZE), `${w3.copy.stats.misses} windows mapped`)
   row('', 'fs.readSync 1 MiB chunks', fmtRate(w3.readSync, SIZE))
   const rss = (r) => `peak RSS +${fmtMiB(r.peakRss)}`
   const mapped = (r) => `peak mapped ${fmtMiB(r.peakMapped)}, ${rss(r)}`
   row('memory', 'W2 smmap', mapped(w2.mapped))
-  pyRow('', 'W2 Python smmap', !skipped && rss(py.w2))
+  pyRow('', 'W2 Python smmap', !skipped && rss(w2.python))
   row('', 'W2 fs.readSync', rss(w2.readSync))
   row('', 'W3 chunks()', mapped(w3.chunks))
-  pyRow('', 'W3 Python smmap', !skipped && rss(py.w3))
+  pyRow('', 'W3 Python smmap', !skipped && rss(w3.python))
   row('', 'W3 copy()', mapped(w3.copy))
   row('', 'W3 fs.readSync', rss(w3.readSync))
 
@@ -64,15 +66,15 @@ function report({ file, hits, w2, w3, py, counts }) {
   // Each target: [label, measured ratio (or null when skipped), the ratio it must reach].
   const pyRatio = (theirs, ours) => (skipped ? null : ratio(theirs, ours))
   const targets = [
-    ['W1 vs fs.readSync', ratio(hits.w1ReadSync, hits.w1Mapped), 10],
-    ['W1 vs in-memory', ratio(hits.w1Memory, hits.w1Mapped), 0.7],
-    ['W1b vs in-memory', ratio(hits.w1bMemory, hits.w1bCursor), 0.7],
-    ['W1b vs Python', pyRatio(py.w1b, hits.w1bCursor), 2.5],
-    ['W2 vs Python', pyRatio(py.w2, w2.mapped), 1.2],
-    ['W3 chunks vs Python', pyRatio(py.w3, w3.chunks), 1.4],
+    ['W1 vs fs.readSync', ratio(hits.w1.readSync, hits.w1.mapped), 10],
+    ['W1 vs in-memory', ratio(hits.w1.memory, hits.w1.mapped), 0.7],
+    ['W1b vs in-memory', ratio(hits.w1b.memory, hits.w1b.cursor), 0.7],
+    ['W1b vs Python', pyRatio(hits.w1b.python, hits.w1b.cursor), 2.5],
+    ['W2 vs Python', pyRatio(w2.python, w2.mapped), 1.2],
+    ['W3 chunks vs Python', pyRatio(w3.python, w3.chunks), 1.4],
     ['W3 copy vs fs.readSync', ratio(w3.readSync, w3.copy), 0.9],
   ]
-  const extra = [['W2 vs fs.readSync', ratio(w2.readSync, w2.mapped)]]
+  const extra = [['W2 vs fs.readSync', ratio(w2.readSync, w2.mapped)], ['in-memory Buffer vs fs.readSync (W1)', ratio(hits.w1.readSync, hits.w1.memory)]]
   const shown = (r) => (r === null ? 'skipped' : `${r.toFixed(2)}x`)
   console.log(`ratios (times faster than): ${[...targets, ...extra].map(([label, r]) => `${label} ${shown(r)}`).join('; ')}`)
   let held = 0
@@ -95,10 +97,10 @@ function report({ file, hits, w2, w3, py, counts }) {
 /** Every contender must have read the same bytes, or its time means nothing. */
 function checkAgreement({ hits, w2, w3, py, skipped }) {
   const groups = [
-    ['W1', [hits.w1Mapped.sum, hits.w1ReadSync.sum, hits.w1Memory.sum]],
-    ['W1b', [hits.w1bCursor.sum, hits.w1bMemory.sum, ...(skipped ? [] : [py.w1b.sum])]],
-    ['W2', [w2.mapped.sum, w2.readSync.sum, ...(skipped ? [] : [py.w2.sum])]],
-    ['W3', [w3.chunks.sum, w3.copy.sum, w3.readSync.sum, ...(skipped ? [] : [py.w3.sum])]],
+    ['W1', [hits.w1.mapped.sum, hits.w1.readSync.sum, hits.w1.memory.sum]],
+    ['W1b', [hits.w1b.cursor.sum, hits.w1b.memory.sum, ...(skipped ? [] : [hits.w1b.python.sum])]],
+    ['W2', [w2.mapped.sum, w2.readSync.sum, ...(skipped ? [] : [w2.python.sum])]],
+    ['W3', [w3.chunks.sum, w3.copy.sum, w3.readSync.sum, ...(skipped ? [] : [w3.python.sum])]],
   ]
   for (const [label, sums] of groups) {
     if (new Set(sums).size !== 1) throw new Error(`${label}: the contenders read different bytes (checksums ${sums.join(', ')})`)

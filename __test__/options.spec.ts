@@ -12,6 +12,8 @@ const linux = process.platform === 'linux'
 interface Mapping {
   size: number
   rss: number
+  /** Bytes of private copies (copy-on-write pages that were copied). */
+  anonymous: number
   flags: string[]
 }
 
@@ -22,13 +24,15 @@ function mappingsOf(file: string): Mapping[] {
   for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
     const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
     if (header) {
-      current = header[3] === file ? { size: parseInt(header[2], 16) - parseInt(header[1], 16), rss: -1, flags: [] } : null
+      current = header[3] === file ? { size: parseInt(header[2], 16) - parseInt(header[1], 16), rss: -1, anonymous: -1, flags: [] } : null
       if (current) found.push(current)
       continue
     }
     if (!current) continue
     const rss = /^Rss:\s+(\d+) kB/.exec(line)
     if (rss) current.rss = Number(rss[1]) * 1024
+    const anonymous = /^Anonymous:\s+(\d+) kB/.exec(line)
+    if (anonymous) current.anonymous = Number(anonymous[1]) * 1024
     if (line.startsWith('VmFlags:')) current.flags = line.slice('VmFlags:'.length).trim().split(/\s+/)
   }
   return found
@@ -61,7 +65,7 @@ for (const advice of ['normal', 'sequential', 'random', 'willneed'] as const) {
   })
 }
 
-test('populate prefaults every new region; without it nothing is resident until read', (t) => {
+test('populate prefaults every new region by mapping the file, without private copies; without it nothing is resident until read', (t) => {
   if (!linux) return t.pass('smaps is Linux-only')
   using file = files.patternedFile(8 * WINDOW, 'populate')
   fs.readFileSync(file.path) // in the page cache, so prefaulting has pages to map
@@ -73,6 +77,8 @@ test('populate prefaults every new region; without it nothing is resident until 
     for (const map of maps) {
       if (populate) t.is(map.rss, map.size, 'every page resident before any read')
       else t.is(map.rss, 0, 'no page resident before a read')
+      // MAP_POPULATE on a private writable mapping would copy every page (a write prefault).
+      t.is(map.anonymous, 0, 'no page was copied')
     }
     for (const c of cursors) c.release()
   }

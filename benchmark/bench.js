@@ -227,8 +227,8 @@ function w2ReadSync(file, offsets) {
 
 // W3: a sequential pass over the whole file, touching every page.
 
-function w3Chunks(file) {
-  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET })
+function w3Chunks(file, options = {}) {
+  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET, ...options })
   const buf = new SlidingWindowMapBuffer(manager.makeCursor(file))
   const rss = rssPeak()
   let sum = 0

@@ -241,20 +241,29 @@ export class SlidingWindowMapBuffer {
     if (near || regionCovers(region, absolute)) {
       this.#copyOut(this.#straddle, 0, index, index + width)
     } else {
-      this.#readPositional(absolute, width)
+      this.#readPositional(this.#straddle, 0, absolute, width)
     }
     return this.#straddle
   }
 
-  /** Reads `width` bytes at absolute offset `absolute` into the straddle buffer with pread. */
-  #readPositional(absolute: number, width: number): void {
+  /**
+   * Reads `count` bytes at absolute offset `absolute` into `target` at `targetStart` with
+   * pread, on the cursor's fd or (path keys) one this buffer opens once and keeps until
+   * endAccess. Too few bytes means the file shrank under the buffer.
+   */
+  #readPositional(target: Uint8Array, targetStart: number, absolute: number, count: number): void {
     const cursor = this.#cursor!
     // A pread needs no mapping, but a closed manager's buffers read nothing (§3).
     if (cursor._manager?._native.isClosed()) throw codedError(Error, 'ERR_SMMAP_CLOSED', 'the manager is closed')
     const key = cursor.pathOrFd()
     const fd = typeof key === 'number' ? key : (this.#ownFd ?? this.#openOwnFd(key))
-    if (fs.readSync(fd, this.#straddle, 0, width, absolute) < width) {
-      throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute} is past the end of the file, which is now ${fs.fstatSync(fd).size} bytes`)
+    // One pread returns at most about 2 GiB on Linux, so large ranges take several.
+    for (let done = 0; done < count; ) {
+      const read = fs.readSync(fd, target, targetStart + done, count - done, absolute + done)
+      if (read === 0) {
+        throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past the end of the file, which is now ${fs.fstatSync(fd).size} bytes`)
+      }
+      done += read
     }
   }
 
@@ -273,14 +282,35 @@ export class SlidingWindowMapBuffer {
     this.#ownFd = null
   }
 
-  /** Copies `[from, to)` (buffer indices, already within bounds) into `target` at `targetStart`. */
+  /**
+   * Copies `[from, to)` (buffer indices, already within bounds) into `target` at `targetStart`
+   * (API.md §3's copy path). The part the cursor's window holds is copied from it. A part it
+   * does not hold is read with pread when it is longer than half a window: mapping it would
+   * cost an mmap, a page fault per page and an munmap to copy each byte once, and would evict
+   * windows that may still be wanted. A shorter part slides the window there, as reads do.
+   * The static manager (window size 0) maps whole files and never reads positionally.
+   */
   #copyOut(target: Uint8Array, targetStart: number, from: number, to: number): void {
     for (let pos = from, out = targetStart; pos < to; ) {
+      const cursor = this.#cursor!
       const absolute = this.#offset + pos
-      const region = this.#regionAt(absolute)
-      const at = absolute - region._ofs
-      const count = Math.min(to - pos, region._size - at)
-      region._buf.copy(target, out, at, at + count)
+      let region = cursor._region
+      if (!regionCovers(region, absolute)) {
+        // Up to where the cursor's window starts, if it starts inside the rest of the range.
+        const ahead = region !== null && region._buf.length !== 0 && region._ofs > absolute
+        const gap = Math.min(to, ahead ? region!._ofs - this.#offset : to) - pos
+        const window = cursor._manager!._window
+        if (window !== 0 && gap > window / 2) {
+          this.#readPositional(target, out, absolute, gap)
+          pos += gap
+          out += gap
+          continue
+        }
+        region = this.#regionAt(absolute)
+      }
+      const at = absolute - region!._ofs
+      const count = Math.min(to - pos, region!._size - at)
+      region!._buf.copy(target, out, at, at + count)
       pos += count
       out += count
     }

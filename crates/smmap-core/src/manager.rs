@@ -13,7 +13,8 @@ mod config;
 mod obtain;
 mod placement;
 
-use book::{FileEntry, Slot};
+use book::{FileEntry, SlotMap};
+use budget::IdleQueue;
 pub use config::{Advice, Config, Stats};
 
 /// Index of a per-file region list; the same key always gets the same id.
@@ -42,7 +43,8 @@ pub struct Manager {
     config: Config,
     files: Vec<FileEntry>,
     file_ids: HashMap<FileKey, FileId>,
-    slots: HashMap<RegionId, Slot>,
+    slots: SlotMap,
+    idle: IdleQueue,
     retired: Vec<(RegionId, Region)>,
     next_region_id: RegionId,
     clock: u64,
@@ -66,7 +68,8 @@ impl Manager {
             config,
             files: Vec::new(),
             file_ids: HashMap::new(),
-            slots: HashMap::new(),
+            slots: SlotMap::default(),
+            idle: IdleQueue::default(),
             retired: Vec::new(),
             next_region_id: 1,
             clock: 0,
@@ -224,6 +227,8 @@ impl Manager {
         slot.last_used = stamp;
         if slot.region.increment_client_count(-1)? {
             self.retire(region);
+        } else {
+            self.mark_idle(region);
         }
         Ok(())
     }
@@ -278,6 +283,8 @@ impl Manager {
         let reached_zero = slot.region.increment_client_count(n)?;
         if reached_zero {
             self.retire(region);
+        } else {
+            self.mark_idle(region);
         }
         Ok(reached_zero)
     }

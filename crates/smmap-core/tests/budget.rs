@@ -288,3 +288,38 @@ fn errors_leave_the_counters_true() {
     ));
     check_invariants(&manager, &[(k, &data)], 0);
 }
+
+/// The eviction queue is pruned lazily: many reuses of regions that are never evicted leave
+/// stale entries behind, and after it is rebuilt eviction must still be true LRU, including
+/// regions let go through `increment_client_count` rather than `unuse_region`.
+#[test]
+fn lru_order_survives_many_reuses_and_count_changes() {
+    if !granularity_is_4k() {
+        return;
+    }
+    let file = TempFile::patterned(40 * PAGE, "lru-reuse");
+    let mut manager = paged(1000 * PAGE, u64::MAX);
+    let f = manager.file(file.key()).unwrap();
+    for page in 0..40 {
+        touch(&mut manager, f, page);
+    }
+    // Thousands of hits and let-gos, far more than the regions: the queue must be rebuilt.
+    for round in 0..5000u64 {
+        touch(&mut manager, f, round % 40);
+    }
+    // Now pages 0..40 were last used in order 0, 1, ..., 39; make page 5 the most recent
+    // through a raised and lowered client count, and keep page 7 in use.
+    let five = hold(&mut manager, f, 5);
+    manager.increment_client_count(five, 1).unwrap();
+    manager.increment_client_count(five, -2).unwrap();
+    let seven = hold(&mut manager, f, 7);
+    assert_eq!(manager.collect_lru_region(970 * PAGE), 10);
+    let expected: Vec<u64> = (0..40)
+        .filter(|page| ![0, 1, 2, 3, 4, 6, 8, 9, 10, 11].contains(page))
+        .map(|page| page * PAGE)
+        .collect();
+    assert_eq!(starts(&manager, f), expected);
+    assert_eq!(manager.stats().misses, 40);
+    manager.unuse_region(seven).unwrap();
+    check_invariants(&manager, &[(f, &file.bytes())], 0);
+}

@@ -5,6 +5,7 @@
 
 mod errors;
 mod flags;
+mod mailbox;
 mod manager;
 mod numbers;
 mod region;

@@ -12,6 +12,7 @@ use smmap_core::{Advice, Config, FileId, Manager, RegionId};
 
 use crate::errors::throw;
 use crate::flags::TruncationFlags;
+use crate::mailbox::Mailbox;
 use crate::numbers::{to_js, to_u64};
 use crate::view::RegionView;
 
@@ -31,8 +32,9 @@ pub struct NativeStats {
 pub struct NativeManager {
     core: Manager,
     views: HashMap<RegionId, RegionView>,
-    /// Ids retired since the facade last asked, so it can forget its MapRegion objects.
+    /// Retired ids that did not fit in the mailbox, until the facade asks (`takeRetired`).
     retired: Vec<f64>,
+    mailbox: Mailbox,
     /// Declared last: dropped after every region that could write to it.
     flags: TruncationFlags,
 }
@@ -75,6 +77,7 @@ impl NativeManager {
             core: Manager::new(config),
             views: HashMap::new(),
             retired: Vec::new(),
+            mailbox: Mailbox::create(&env)?,
             flags: TruncationFlags::create(&env)?,
         })
     }
@@ -109,9 +112,11 @@ impl NativeManager {
             .map_err(|e| throw(&env, e))
     }
 
-    /// The cursor's miss path: lets go of `previous` (if not -1), then obtains the region that
-    /// holds `offset`. Returns its id, or -1 when `offset` is past the end of the file.
-    #[napi]
+    /// The cursor's miss path, in one call: lets go of `previous` (if not -1), then obtains the
+    /// region that holds `offset`. Returns -1 when `offset` is past the end of the file, the
+    /// region's id when the facade already has its ArrayBuffer, and otherwise the new
+    /// ArrayBuffer itself, with the id and bounds left in the mailbox.
+    #[napi(ts_return_type = "number | ArrayBuffer")]
     pub fn use_region(
         &mut self,
         env: Env,
@@ -120,7 +125,7 @@ impl NativeManager {
         offset: f64,
         size: f64,
         flags: i32,
-    ) -> napi::Result<f64> {
+    ) -> napi::Result<sys::napi_value> {
         let released = match previous >= 0.0 {
             true => self.core.unuse_region(previous as RegionId),
             false => Ok(()),
@@ -131,10 +136,22 @@ impl NativeManager {
         });
         self.settle();
         match result {
-            Ok(Some(id)) => Ok(id as f64),
-            Ok(None) => Ok(-1.0),
+            Ok(Some(id)) if !self.views.contains_key(&id) => {
+                let buffer = self.region_buffer(env, id as f64)?;
+                let bounds = self.bounds(id).expect("the region was just obtained");
+                self.mailbox.announce_region(id as f64, bounds);
+                Ok(buffer)
+            }
+            Ok(Some(id)) => js_number(&env, id as f64),
+            Ok(None) => js_number(&env, -1.0),
             Err(e) => Err(throw(&env, e)),
         }
+    }
+
+    /// The mailbox shared with the facade (see `mailbox.rs`).
+    #[napi(ts_return_type = "ArrayBuffer")]
+    pub fn mailbox(&self) -> napi::Result<sys::napi_value> {
+        self.mailbox.value()
     }
 
     #[napi]
@@ -148,9 +165,7 @@ impl NativeManager {
     /// or -1 if unguarded), or `null` once it is unmapped.
     #[napi]
     pub fn region_bounds(&self, region: f64) -> Option<Vec<f64>> {
-        let region = self.core.region(region as RegionId)?;
-        let slot = region.guard().map_or(-1.0, |guard| guard.slot() as f64);
-        Some(vec![to_js(region.ofs_begin()), to_js(region.size()), slot])
+        self.bounds(region as RegionId).map(Vec::from)
     }
 
     /// One byte per guard slot, set to 1 when the region in that slot was found truncated.
@@ -282,10 +297,17 @@ impl NativeManager {
         }
     }
 
-    /// Ids unmapped since the last call.
+    /// Ids unmapped that did not fit in the mailbox.
     #[napi]
     pub fn take_retired(&mut self) -> Vec<f64> {
+        self.mailbox.clear_overflow();
         std::mem::take(&mut self.retired)
+    }
+
+    fn bounds(&self, region: RegionId) -> Option<[f64; 3]> {
+        let region = self.core.region(region)?;
+        let slot = region.guard().map_or(-1.0, |guard| guard.slot() as f64);
+        Some([to_js(region.ofs_begin()), to_js(region.size()), slot])
     }
 
     /// Detaches the views of every region the core let go of, then unmaps them.
@@ -295,7 +317,9 @@ impl NativeManager {
                 view.detach();
             }
             drop(region);
-            self.retired.push(id as f64);
+            if !self.mailbox.push_retired(id as f64) {
+                self.retired.push(id as f64);
+            }
         }
     }
 }
@@ -313,6 +337,15 @@ impl Drop for NativeManager {
                 None => drop(region),
             }
         }
+    }
+}
+
+fn js_number(env: &Env, value: f64) -> napi::Result<sys::napi_value> {
+    let mut out = std::ptr::null_mut();
+    // SAFETY: `env` is the live environment of the current call and `out` a local slot.
+    match unsafe { sys::napi_create_double(env.raw(), value, &mut out) } {
+        sys::Status::napi_ok => Ok(out),
+        _ => Err(napi::Error::from_reason("could not create a number")),
     }
 }
 

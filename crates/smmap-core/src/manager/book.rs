@@ -1,6 +1,9 @@
 //! Bookkeeping: per-file region lists, the region table and the counters. Every region
 //! enters through `admit` and leaves through `retire`, so the counters cannot drift.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use super::{FileId, Manager, RegionId};
 use crate::error::Result;
 use crate::region::{FileKey, Region};
@@ -20,6 +23,31 @@ impl FileEntry {
             size: None,
             regions: Vec::new(),
         }
+    }
+}
+
+/// The region table. Region ids are a counter, so SipHash's defence against chosen keys buys
+/// nothing here; a multiplicative hash makes each of the several lookups per miss cheap.
+pub(super) type SlotMap = HashMap<RegionId, Slot, BuildHasherDefault<RegionIdHasher>>;
+
+/// Fibonacci hashing of a region id: the multiplication spreads sequential ids over the high
+/// bits the table probes with.
+#[derive(Default)]
+pub(super) struct RegionIdHasher(u64);
+
+impl Hasher for RegionIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (self.0 ^ id).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -90,19 +118,19 @@ impl Manager {
             listed: true,
         };
         self.slots.insert(id, slot);
+        self.mark_idle(id);
         id
     }
 
     /// Takes a region out of its list and the counters and queues it for unmapping.
     pub(super) fn retire(&mut self, id: RegionId) {
-        let Some(slot) = self.slots.remove(&id) else {
+        let Some(slot) = self.slots.get(&id) else {
             return;
         };
         if slot.listed {
-            self.entry_mut(slot.file)
-                .regions
-                .retain(|&listed| listed != id);
+            self.unlist(slot.file, id);
         }
+        let slot = self.slots.remove(&id).expect("checked above");
         self.mapped_bytes -= slot.region.size();
         self.retired.push((id, slot.region));
     }
@@ -119,11 +147,25 @@ impl Manager {
             self.retire(id);
             return;
         }
-        slot.listed = false;
         // The count is at least 2 here, so dropping the manager's 1 cannot reach 0.
         let _ = slot.region.increment_client_count(-1);
         let file = slot.file;
-        self.entry_mut(file).regions.retain(|&listed| listed != id);
+        self.unlist(file, id);
+        self.slots.get_mut(&id).expect("still tracked").listed = false;
+    }
+
+    /// Takes listed region `id` out of its file's list, found by binary search on its start.
+    fn unlist(&mut self, file: FileId, id: RegionId) {
+        let start = self.slots[&id].region.ofs_begin();
+        let position = self.insert_position(file, start);
+        let regions = &mut self.entry_mut(file).regions;
+        match position.checked_sub(1).filter(|&at| regions[at] == id) {
+            Some(at) => {
+                regions.remove(at);
+            }
+            // Never reached while the list is sorted without overlaps; kept for safety.
+            None => regions.retain(|&listed| listed != id),
+        }
     }
 
     /// The listed region of `file` containing `offset`, by binary search.

@@ -7,7 +7,9 @@ import smmap = require('smmap')
 /** The parts of the facade's internals the checks read (see lib/mman.ts). */
 interface NativeManager {
   file(key: string | number): number
-  useRegion(...args: unknown[]): number
+  /** A region id, -1, or the ArrayBuffer of a region new to the facade. */
+  useRegion(...args: unknown[]): unknown
+  stats(): { misses: number }
   mappedMemorySize(): number
   regionsOf(file: number): number[]
   /** `[id, ofsBegin, size, clientCount]` of each region of a file, flat, in offset order. */
@@ -111,11 +113,12 @@ export function checkManager(w: Watched, before: Snapshot | null): Snapshot {
 export function watchBudget(w: Watched): void {
   const nat = native(w.manager)
   const useRegion = nat.useRegion
-  let newest = 0 // region ids only grow: a larger one is a region just mapped
-  nat.useRegion = function (...args: unknown[]): number {
-    const id = useRegion.apply(this, args)
-    if (id <= newest) return id
-    newest = id
+  nat.useRegion = function (...args: unknown[]): unknown {
+    // A miss is what maps a region (the return value is an id or, for a region new to the
+    // facade, its ArrayBuffer, so the counter is the one reliable sign).
+    const missesBefore = nat.stats().misses
+    const result = useRegion.apply(this, args)
+    if (nat.stats().misses === missesBefore) return result
     const mapped = nat.mappedMemorySize()
     if (w.overBudget === null && mapped > w.maxMemorySize + w.window) {
       const unused = w.fileIds.flatMap((file) => nat.regionsOf(file)).filter((region) => nat.clientCount(region) === 1)
@@ -123,7 +126,7 @@ export function watchBudget(w: Watched): void {
         w.overBudget = `after useRegion(${args.slice(2).join(', ')}) ${mapped} bytes are mapped, over maxMemorySize ${w.maxMemorySize} + one window ${w.window}, with ${unused.length} unused regions: ${describeRegions(w)}`
       }
     }
-    return id
+    return result
   }
 }
 

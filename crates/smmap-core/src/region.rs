@@ -98,7 +98,7 @@ impl Region {
         // Never MAP_POPULATE: on a private writable mapping it prefaults for writing, copying
         // every page of the window into anonymous memory (5x slower than not prefaulting at
         // all, and the copies count against RSS). `prefault` maps the file's pages instead.
-        let map = source.map(ofs, len, false)?;
+        let map = source.map(ofs, len)?;
         prefault(&map, populate);
         Ok(Region {
             ofs,

@@ -185,14 +185,12 @@ fn handle_size(handle: std::os::windows::io::RawHandle) -> Result<u64> {
 }
 
 impl MapSource {
-    /// Maps `[ofs, ofs + len)` private copy-on-write.
-    pub(crate) fn map(&self, ofs: u64, len: u64, populate: bool) -> Result<MmapMut> {
+    /// Maps `[ofs, ofs + len)` private copy-on-write (never MAP_POPULATE: see
+    /// `Region::map_with`).
+    pub(crate) fn map(&self, ofs: u64, len: u64) -> Result<MmapMut> {
         let len = usize::try_from(len).map_err(|_| self.too_long(len))?;
         let mut options = MmapOptions::new();
         options.offset(ofs).len(len);
-        if populate {
-            options.populate();
-        }
         self.map_with(&options)
             .map_err(|e| Error::io(e, "mmap", self.path.clone()))
     }

@@ -66,7 +66,9 @@ impl Manager {
 
     /// Drops the stale entries: one entry per region unused now.
     fn rebuild_idle(&mut self) {
-        let live = self.unused().map(|(&id, slot)| Reverse((slot.last_used, id)));
+        let live = self
+            .unused()
+            .map(|(&id, slot)| Reverse((slot.last_used, id)));
         self.idle.0 = live.collect();
     }
 

@@ -8,6 +8,7 @@ mod flags;
 mod mailbox;
 mod manager;
 mod numbers;
+mod pinned;
 mod region;
 mod view;
 

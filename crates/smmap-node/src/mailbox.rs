@@ -8,9 +8,7 @@
 //! The native side appends retired ids and raises `RETIRED_OVERFLOW` when they do not fit
 //! (the rest wait for `takeRetired()`); the facade reads them and sets `RETIRED_COUNT` to 0.
 
-use std::ptr;
-
-use napi::{sys, Env, Status};
+use crate::pinned::PinnedArrayBuffer;
 
 const NEW_ID: usize = 0;
 const NEW_OFS: usize = 1;
@@ -22,64 +20,38 @@ const RETIRED_IDS: usize = 6;
 const CELLS: usize = 64;
 
 pub struct Mailbox {
-    env: sys::napi_env,
-    reference: sys::napi_ref,
-    cells: *mut f64,
+    cells: PinnedArrayBuffer,
 }
 
 impl Mailbox {
-    pub fn create(env: &Env) -> napi::Result<Self> {
-        let mut data = ptr::null_mut();
-        let mut value = ptr::null_mut();
-        let mut reference = ptr::null_mut();
-        // SAFETY: `env` is the live environment of this call; the ArrayBuffer is referenced
-        // before the call returns, so it cannot be collected in between. V8 zero-fills it.
-        let status = unsafe {
-            match sys::napi_create_arraybuffer(env.raw(), CELLS * 8, &mut data, &mut value) {
-                sys::Status::napi_ok => {
-                    sys::napi_create_reference(env.raw(), value, 1, &mut reference)
-                }
-                failed => failed,
-            }
-        };
-        if status != sys::Status::napi_ok {
-            return Err(napi::Error::new(
-                Status::GenericFailure,
-                "could not create the manager's mailbox",
-            ));
-        }
-        Ok(Self {
-            env: env.raw(),
-            reference,
-            cells: data.cast(),
-        })
+    pub fn create(env: &napi::Env) -> napi::Result<Self> {
+        let cells = PinnedArrayBuffer::create(env, CELLS * 8, "manager's mailbox")?;
+        Ok(Self { cells })
     }
 
     /// The ArrayBuffer, for the facade's `Float64Array`.
-    pub fn value(&self) -> napi::Result<sys::napi_value> {
-        let mut value = ptr::null_mut();
-        // SAFETY: the reference is strong and alive until `self` is dropped.
-        match unsafe { sys::napi_get_reference_value(self.env, self.reference, &mut value) } {
-            sys::Status::napi_ok => Ok(value),
-            _ => Err(napi::Error::new(
-                Status::GenericFailure,
-                "the manager's mailbox is gone",
-            )),
-        }
+    pub fn value(&self) -> napi::Result<napi::sys::napi_value> {
+        self.cells.value()
     }
 
     fn get(&self, cell: usize) -> f64 {
         debug_assert!(cell < CELLS);
         // SAFETY: `cell < CELLS`, so the read stays inside the ArrayBuffer, which lives (and
         // never moves) until `self` is dropped. Unaligned access avoids assuming V8's alignment.
-        unsafe { self.cells.add(cell).read_unaligned() }
+        unsafe { self.cells.data().cast::<f64>().add(cell).read_unaligned() }
     }
 
     fn set(&self, cell: usize, value: f64) {
         debug_assert!(cell < CELLS);
         // SAFETY: as in `get`; JavaScript only touches these cells between native calls on
         // the same thread, never during one.
-        unsafe { self.cells.add(cell).write_unaligned(value) }
+        unsafe {
+            self.cells
+                .data()
+                .cast::<f64>()
+                .add(cell)
+                .write_unaligned(value)
+        }
     }
 
     /// Leaves a new region's id and `[ofs, size, guard slot]` for the facade.
@@ -105,12 +77,5 @@ impl Mailbox {
     /// The ids kept by the caller were handed over.
     pub fn clear_overflow(&self) {
         self.set(RETIRED_OVERFLOW, 0.0);
-    }
-}
-
-impl Drop for Mailbox {
-    fn drop(&mut self) {
-        // SAFETY: created in `create`, deleted exactly once; allowed during finalization.
-        unsafe { sys::napi_delete_reference(self.env, self.reference) };
     }
 }

@@ -9,22 +9,38 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{check_invariants, pattern, SimCursor, TempFile};
+use common::{check_invariants, pattern, SimCursor};
 use libfuzzer_sys::fuzz_target;
-use smmap_core::{allocation_granularity, Config, Error, Manager};
+use smmap_core::{allocation_granularity, Config, Error, FileKey, Manager};
 
 const FILE_SIZES: [u64; 3] = [3 * 4096 + 17, 40_000, 16 * 4096];
 const CURSORS: usize = 6;
 
 /// The files live for the whole fuzzing process (re-creating them per input would dominate).
-fn files() -> &'static [(TempFile, Vec<u8>)] {
-    static FILES: OnceLock<Vec<(TempFile, Vec<u8>)>> = OnceLock::new();
+/// Statics are never dropped, so they get fixed names in the temp dir: each run rewrites the
+/// same three small files instead of leaving new ones behind.
+fn files() -> &'static [(FuzzFile, Vec<u8>)] {
+    static FILES: OnceLock<Vec<(FuzzFile, Vec<u8>)>> = OnceLock::new();
     FILES.get_or_init(|| {
         FILE_SIZES
             .iter()
-            .map(|&n| (TempFile::patterned(n, "fuzz"), pattern(0..n)))
+            .enumerate()
+            .map(|(i, &n)| {
+                let data = pattern(0..n);
+                let path = std::env::temp_dir().join(format!("smmap-core-fuzz-{i}.bin"));
+                std::fs::write(&path, &data).expect("write fuzz file");
+                (FuzzFile(path), data)
+            })
             .collect()
     })
+}
+
+struct FuzzFile(std::path::PathBuf);
+
+impl FuzzFile {
+    fn key(&self) -> FileKey {
+        FileKey::Path(self.0.clone())
+    }
 }
 
 /// Reads little-endian numbers off the input; runs dry as zeros.

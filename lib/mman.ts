@@ -236,20 +236,13 @@ export class StaticWindowMapManager {
 }
 
 /**
- * Maps windows of `windowSize` bytes on demand, placed as smmap places them, and unmaps the
- * least recently used unused ones to stay within `maxMemorySize` and `maxOpenHandles`.
+ * Maps windows of `windowSize` bytes (default 1 GiB on 64-bit) on demand, placed as smmap
+ * places them, and unmaps the least recently used unused ones to stay within `maxMemorySize`
+ * and `maxOpenHandles`; the manager to use for files larger than memory.
  * @example
  * using man = new SlidingWindowMapManager({ windowSize: 64 << 20, maxMemorySize: 256 << 20 })
  * using cursor = man.makeCursor('/var/data/pack.bin')
  * cursor.useRegion(5_000_000_000, 4096).buffer() // 4 KiB at a 5 GB offset, zero copy
- */
-/**
- * Maps windows of `windowSize` bytes (default 1 GiB on 64-bit) placed where cursors need
- * them, as smmap's sliding manager does; the one to use for files larger than memory.
- * @example
- * using man = new SlidingWindowMapManager({ windowSize: 16 << 20, maxMemorySize: 256 << 20 })
- * using cursor = man.makeCursor('/var/data/big.log').useRegion(5_000_000_000, 4096)
- * cursor.buffer().toString('latin1')
  */
 export class SlidingWindowMapManager extends StaticWindowMapManager {
   /** @internal */

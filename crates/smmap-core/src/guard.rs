@@ -45,6 +45,20 @@ const FREE: Slot = Slot {
 
 static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
 
+/// Truncations seen by the handler so far, in any region: lets a manager tell in one load
+/// whether cached file sizes may have gone stale.
+static TRUNCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many truncated pages the handler has replaced with zeros so far, process-wide.
+///
+/// ```
+/// let before = smmap_core::guard::truncations();
+/// assert!(smmap_core::guard::truncations() >= before);
+/// ```
+pub fn truncations() -> usize {
+    TRUNCATIONS.load(Ordering::Acquire)
+}
+
 /// A region's entry in the table; dropping it stops guarding the range.
 #[derive(Debug)]
 pub struct Guard {
@@ -178,6 +192,7 @@ mod handler {
             };
             if zeroed != libc::MAP_FAILED {
                 slot.truncated.store(true, Ordering::Release);
+                super::TRUNCATIONS.fetch_add(1, Ordering::Release);
                 let flag = slot.flag.load(Ordering::Acquire);
                 if !flag.is_null() {
                     // SAFETY: `set_flag`'s contract keeps the byte valid while registered.

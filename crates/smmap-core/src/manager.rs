@@ -53,6 +53,8 @@ pub struct Manager {
     hits: u64,
     misses: u64,
     evictions: u64,
+    /// `guard::truncations()` when cached file sizes were last known good.
+    truncations_seen: usize,
     closed: bool,
 }
 
@@ -78,6 +80,7 @@ impl Manager {
             hits: 0,
             misses: 0,
             evictions: 0,
+            truncations_seen: crate::guard::truncations(),
             closed: false,
         }
     }
@@ -135,20 +138,23 @@ impl Manager {
     /// ```
     pub fn file_size(&mut self, file: FileId) -> Result<u64> {
         self.ensure_file(file)?;
+        self.forget_sizes_after_truncation();
         match self.entry(file).size {
-            // A truncation seen under one of the file's regions means the cached size is
-            // stale: new cursors must see the file as it is now.
-            Some(size) if !self.has_truncated_region(file) => Ok(size),
-            _ => self.refresh_file_size(file),
+            Some(size) => Ok(size),
+            None => self.refresh_file_size(file),
         }
     }
 
-    fn has_truncated_region(&self, file: FileId) -> bool {
-        let entry = self.entry(file);
-        entry
-            .regions
-            .iter()
-            .any(|id| self.slots[id].region.is_truncated())
+    /// A truncation seen by the guard since the last look means some cached size is stale:
+    /// forget them all, so new cursors see files as they are now. One load when none was.
+    fn forget_sizes_after_truncation(&mut self) {
+        let seen = crate::guard::truncations();
+        if seen != self.truncations_seen {
+            self.truncations_seen = seen;
+            for entry in &mut self.files {
+                entry.size = None;
+            }
+        }
     }
 
     /// A cursor's miss path: the id of a region of `file` containing `offset`, with its

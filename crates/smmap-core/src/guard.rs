@@ -72,10 +72,14 @@ impl Guard {
         if len == 0 || !handler::install() {
             return None;
         }
+        // A plain load first: a failed compare-exchange on every taken slot would cost a
+        // locked instruction each.
         let slot = TABLE.iter().position(|slot| {
-            slot.start
-                .compare_exchange(0, BUSY, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
+            slot.start.load(Ordering::Relaxed) == 0
+                && slot
+                    .start
+                    .compare_exchange(0, BUSY, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
         })?;
         let entry = &TABLE[slot];
         entry.truncated.store(false, Ordering::Relaxed);

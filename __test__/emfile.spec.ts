@@ -2,18 +2,14 @@
 // with a hint at the limit to raise, keeps the counters exact, and works again once fds are
 // free. In a child started with a low `ulimit -n`, so the test runner keeps its own fds.
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import path = require('node:path')
+import child = require('./helpers/child')
 
 test('EMFILE under a low ulimit -n: a clear error, counters intact, then the same call works', (t) => {
   if (process.platform === 'win32') {
     t.is(process.platform, 'win32', 'no ulimit on Windows')
     return
   }
-  const child = spawnSync('sh', ['-c', 'ulimit -n 64 && exec "$0" "$1"', process.execPath, path.join(__dirname, 'fixtures', 'emfile-child.js')], { encoding: 'utf8' })
-  t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
-  t.is(child.status, 0, child.stderr)
-  const report = JSON.parse(child.stdout)
+  const report = child.runFixture(t, 'emfile-child', { maxOpenFiles: 64 })
   t.log(report.error?.message)
   // The message hint is the core's: it names the limit to raise (RLIMIT_NOFILE, `ulimit -n`).
   t.like(report, {

@@ -3,20 +3,10 @@
 // raise; its counters stay exact. The refusal is injected with the core's test-only
 // SMMAP_TEST_FAIL_MMAP in a child process.
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import path = require('node:path')
-
-function runChild (plan: string): Record<string, unknown> {
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'mmap-fault-child.js')], {
-    encoding: 'utf8',
-    env: { ...process.env, SMMAP_TEST_FAIL_MMAP: plan },
-  })
-  if (child.status !== 0) throw new Error(`child failed (${child.status ?? child.signal}): ${child.stderr}`)
-  return JSON.parse(child.stdout)
-}
+import child = require('./helpers/child')
 
 test('one refused mapping: unused regions are collected and the retry succeeds', (t) => {
-  const report = runChild('3')
+  const report = child.runFixture(t, 'mmap-fault-child', { env: { SMMAP_TEST_FAIL_MMAP: '3' } })
   t.deepEqual(report, {
     read: true,
     // The held region and the new one; the unused one was collected to make room.
@@ -26,7 +16,7 @@ test('one refused mapping: unused regions are collected and the retry succeeds',
 })
 
 test('refused again after the retry: ENOMEM from mmap naming vm.max_map_count, books exact', (t) => {
-  const report = runChild('3..')
+  const report = child.runFixture(t, 'mmap-fault-child', { env: { SMMAP_TEST_FAIL_MMAP: '3..' } })
   t.deepEqual(report, {
     error: { code: 'ENOMEM', syscall: 'mmap', path: true, hint: true },
     unchanged: true,

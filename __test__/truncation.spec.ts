@@ -2,8 +2,7 @@
 // lost bytes read as zeros and the next use of the region throws ERR_SMMAP_TRUNCATED. Run in a
 // child process, since a failure is a crash.
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import path = require('node:path')
+import child = require('./helpers/child')
 
 test('truncation under a mapping: zeros, then ERR_SMMAP_TRUNCATED, never a crash', (t) => {
   if (process.platform === 'win32') {
@@ -11,10 +10,7 @@ test('truncation under a mapping: zeros, then ERR_SMMAP_TRUNCATED, never a crash
     t.is(process.platform, 'win32')
     return
   }
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'truncate-child.js')], { encoding: 'utf8' })
-  t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
-  t.is(child.status, 0, child.stderr)
-  t.deepEqual(JSON.parse(child.stdout), {
+  t.deepEqual(child.runFixture(t, 'truncate-child'), {
     keptByte: true,
     lostByte: 0,
     lostWord: true,
@@ -31,10 +27,7 @@ test('issue 4.1 as written: 64 MiB mapped, truncated to 4 KiB, every lost page r
     t.is(process.platform, 'win32')
     return
   }
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'truncate-64mib-child.js')], { encoding: 'utf8' })
-  t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
-  t.is(child.status, 0, child.stderr)
-  const report = JSON.parse(child.stdout)
+  const report = child.runFixture(t, 'truncate-64mib-child')
   t.log(`survived ${report.lostPagesReadAsZeros} faults (one per lost page)`)
   t.deepEqual(report, {
     mapped: 64 << 20,

@@ -2,18 +2,14 @@
 // out-of-bounds memory access into a RuntimeError once ours is installed. In a child process,
 // since a failure is a crash.
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import path = require('node:path')
+import child = require('./helpers/child')
 
 test('a WebAssembly out-of-bounds load is still a RuntimeError with the SIGBUS guard installed', (t) => {
   if (process.platform === 'win32') {
     t.is(process.platform, 'win32', 'no SIGBUS guard on Windows')
     return
   }
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'wasm-trap-child.js')], { encoding: 'utf8' })
-  t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
-  t.is(child.status, 0, child.stderr)
-  t.deepEqual(JSON.parse(child.stdout), {
+  t.deepEqual(child.runFixture(t, 'wasm-trap-child'), {
     survivedTruncation: true,
     truncatedCode: 'ERR_SMMAP_TRUNCATED',
     inBounds: 0,

@@ -7,19 +7,12 @@
 
 mod common;
 
-use common::{check_invariants, layout, run_test_in_child, TempFile};
+use common::{check_invariants, layout, TempFile};
 use smmap_core::{allocation_granularity, Config, Error, FileKey, Manager};
-
-const CHILD: &str = "SMMAP_CORE_FAULTS_CHILD";
 
 /// Runs `test` in a child with mapping attempts failing as `plan` says; true in the child.
 fn in_child(test: &str, plan: &str, done: &str) -> bool {
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let (ok, text) = run_test_in_child(test, &[(CHILD, "1"), ("SMMAP_TEST_FAIL_MMAP", plan)]);
-    assert!(ok && text.contains(done), "child failed:\n{text}");
-    false
+    common::in_child(test, &[("SMMAP_TEST_FAIL_MMAP", plan)], done)
 }
 
 fn one_page_windows(max_open_handles: u64) -> Manager {

@@ -7,20 +7,13 @@ mod common;
 use common::{pattern_byte, TempFile};
 use smmap_core::{allocation_granularity, Config, FileKey, Manager, Region};
 
-const CHILD: &str = "SMMAP_CORE_TRUNCATION_CHILD";
-
-fn in_child(test: &str) -> (bool, String) {
-    common::run_test_in_child(test, &[(CHILD, "1")])
-}
-
 #[test]
 fn a_truncated_region_reads_zeros_and_says_so() {
-    if std::env::var_os(CHILD).is_none() {
-        let (ok, text) = in_child("a_truncated_region_reads_zeros_and_says_so");
-        assert!(
-            ok && text.contains("child: zeros read"),
-            "child failed:\n{text}"
-        );
+    if !common::in_child(
+        "a_truncated_region_reads_zeros_and_says_so",
+        &[],
+        "child: zeros read",
+    ) {
         return;
     }
     let page = allocation_granularity();
@@ -50,12 +43,11 @@ fn a_truncated_region_reads_zeros_and_says_so() {
 
 #[test]
 fn the_manager_maps_a_truncated_region_afresh() {
-    if std::env::var_os(CHILD).is_none() {
-        let (ok, text) = in_child("the_manager_maps_a_truncated_region_afresh");
-        assert!(
-            ok && text.contains("child: remapped"),
-            "child failed:\n{text}"
-        );
+    if !common::in_child(
+        "the_manager_maps_a_truncated_region_afresh",
+        &[],
+        "child: remapped",
+    ) {
         return;
     }
     let page = allocation_granularity();
@@ -93,13 +85,11 @@ fn the_manager_maps_a_truncated_region_afresh() {
 
 #[test]
 fn an_offset_past_the_new_end_of_a_truncated_region_is_no_region_not_an_error() {
-    if std::env::var_os(CHILD).is_none() {
-        let (ok, text) =
-            in_child("an_offset_past_the_new_end_of_a_truncated_region_is_no_region_not_an_error");
-        assert!(
-            ok && text.contains("child: past the end"),
-            "child failed:\n{text}"
-        );
+    if !common::in_child(
+        "an_offset_past_the_new_end_of_a_truncated_region_is_no_region_not_an_error",
+        &[],
+        "child: past the end",
+    ) {
         return;
     }
     let page = allocation_granularity();

@@ -228,16 +228,27 @@ impl SimCursor {
     }
 }
 
-/// Runs one test of the current test binary in a child process with `env` added, for tests
-/// that may kill their process or need process-wide settings. Returns whether it passed and
-/// everything it printed.
-pub fn run_test_in_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
+/// Set in the child process `in_child` starts.
+const CHILD: &str = "SMMAP_CORE_TEST_CHILD";
+
+/// For tests that may kill their process or need process-wide settings: in the child, true
+/// (run the test's body). Otherwise runs `test` of this test binary again in a child with `env`
+/// added, asserts it passed and printed `done`, and returns false.
+pub fn in_child(test: &str, env: &[(&str, &str)], done: &str) -> bool {
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
         .envs(env.iter().copied())
         .output()
         .expect("the test binary runs");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
+    assert!(
+        output.status.success() && text.contains(done),
+        "child failed:\n{text}"
+    );
+    false
 }

@@ -48,7 +48,8 @@ function patternedLog(seed: number, size: number, long: number[]): Buffer {
   const rand = mulberry32(seed)
   const parts: string[] = []
   let bytes = 0
-  for (let n = 0; bytes < size; n++) {
+  // Past `size`, not just to it: callers rely on having more than `size` bytes.
+  for (let n = 0; bytes <= size; n++) {
     const kind = rand()
     let line: string
     if (kind < 0.02) line = ''

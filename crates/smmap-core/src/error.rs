@@ -3,14 +3,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::manager::{FileId, RegionId};
+use crate::ids::{FileId, RegionId};
+use crate::os::{self, Exhaustion};
 
 /// `Result` with this crate's [`Error`] as the default error type.
-///
-/// ```
-/// fn ok() -> smmap_core::Result<u8> { Ok(1) }
-/// assert_eq!(ok().unwrap(), 1);
-/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the core.
@@ -40,8 +36,18 @@ pub enum Error {
     Closed,
     /// A [`RegionId`] the manager no longer (or never) knew.
     UnknownRegion(RegionId),
-    /// A FileId the manager never issued.
+    /// A [`FileId`] the manager never issued.
     UnknownFile(FileId),
+}
+
+/// A resource whose exhaustion freeing unused regions may cure: the only failures for which
+/// a manager collects its unused regions and tries again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exhausted {
+    /// An OS limit (files, address space, mapping count).
+    Os(Exhaustion),
+    /// The manager's own `max_open_handles`.
+    Handles,
 }
 
 impl Error {
@@ -53,9 +59,25 @@ impl Error {
             path,
         }
     }
-}
 
-impl Error {
+    /// Which resource ran out, when that is what failed. A directory, a missing file or a
+    /// permission error is not exhaustion: freeing memory cannot fix it.
+    ///
+    /// ```
+    /// use smmap_core::{Error, Exhausted};
+    /// assert_eq!(Error::Limit { max_open_handles: 1 }.exhausted(), Some(Exhausted::Handles));
+    /// assert_eq!(Error::Closed.exhausted(), None);
+    /// ```
+    pub fn exhausted(&self) -> Option<Exhausted> {
+        match self {
+            Error::Io {
+                source, syscall, ..
+            } => os::exhaustion(source, *syscall == "mmap").map(Exhausted::Os),
+            Error::Limit { .. } => Some(Exhausted::Handles),
+            _ => None,
+        }
+    }
+
     /// For an OS refusal that a limit explains, which limit to raise (or which option to
     /// lower), so the message says what to do rather than only what failed.
     ///
@@ -67,56 +89,21 @@ impl Error {
     /// # }
     /// ```
     pub fn hint(&self) -> Option<&'static str> {
-        let Error::Io {
-            source, syscall, ..
-        } = self
-        else {
-            return None;
-        };
-        match (exhausted(source)?, *syscall) {
-            (Exhausted::ProcessFiles, _) => Some(
+        match self.exhausted()? {
+            Exhausted::Os(Exhaustion::ProcessFiles) => Some(
                 "raise the process's open-file limit (RLIMIT_NOFILE, `ulimit -n`) \
                  or lower maxOpenHandles",
             ),
-            (Exhausted::SystemFiles, _) => {
+            Exhausted::Os(Exhaustion::SystemFiles) => {
                 Some("the system-wide file table is full: raise fs.file-max or close files")
             }
-            (Exhausted::Memory, "mmap") => Some(
+            Exhausted::Os(Exhaustion::Mappings) => Some(
                 "the OS refused another mapping: raise vm.max_map_count (Linux) or the \
                  address-space limit (RLIMIT_AS, `ulimit -v`), or lower windowSize and \
                  maxMemorySize",
             ),
-            (Exhausted::Memory, _) => None,
+            Exhausted::Handles => None,
         }
-    }
-}
-
-/// The OS resources whose exhaustion has a limit a user can raise.
-enum Exhausted {
-    ProcessFiles,
-    #[cfg_attr(windows, allow(dead_code))] // Windows has no system-wide file table error
-    SystemFiles,
-    Memory,
-}
-
-#[cfg(unix)]
-fn exhausted(source: &std::io::Error) -> Option<Exhausted> {
-    match source.raw_os_error()? {
-        libc::EMFILE => Some(Exhausted::ProcessFiles),
-        libc::ENFILE => Some(Exhausted::SystemFiles),
-        libc::ENOMEM => Some(Exhausted::Memory),
-        _ => None,
-    }
-}
-
-#[cfg(windows)]
-fn exhausted(source: &std::io::Error) -> Option<Exhausted> {
-    // ERROR_TOO_MANY_OPEN_FILES; ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY,
-    // ERROR_COMMITMENT_LIMIT.
-    match source.raw_os_error()? {
-        4 => Some(Exhausted::ProcessFiles),
-        8 | 14 | 1455 => Some(Exhausted::Memory),
-        _ => None,
     }
 }
 
@@ -126,18 +113,16 @@ impl fmt::Display for Error {
             Error::Io {
                 source,
                 syscall,
-                path: Some(path),
+                path,
             } => {
-                write!(f, "{syscall} '{}': {source}", path.display())?;
-                self.write_hint(f)
-            }
-            Error::Io {
-                source,
-                syscall,
-                path: None,
-            } => {
-                write!(f, "{syscall}: {source}")?;
-                self.write_hint(f)
+                match path {
+                    Some(path) => write!(f, "{syscall} '{}': {source}", path.display())?,
+                    None => write!(f, "{syscall}: {source}")?,
+                }
+                match self.hint() {
+                    Some(hint) => write!(f, "; {hint}"),
+                    None => Ok(()),
+                }
             }
             Error::OutOfRange(message) | Error::ClientCount(message) => f.write_str(message),
             Error::Limit { max_open_handles } => write!(
@@ -145,18 +130,9 @@ impl fmt::Display for Error {
                 "maxOpenHandles ({max_open_handles}) reached: every mapped region is in use; \
                  release a cursor or raise maxOpenHandles"
             ),
-            Error::Closed => f.write_str("the manager was closed"),
+            Error::Closed => f.write_str("the manager is closed"),
             Error::UnknownRegion(id) => write!(f, "region {id} is not known to this manager"),
             Error::UnknownFile(id) => write!(f, "file {id} is not known to this manager"),
-        }
-    }
-}
-
-impl Error {
-    fn write_hint(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.hint() {
-            Some(hint) => write!(f, "; {hint}"),
-            None => Ok(()),
         }
     }
 }

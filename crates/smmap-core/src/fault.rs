@@ -1,11 +1,13 @@
-//! A test-only fault injector for the mapping call, so the collect-and-retry path and the
-//! error a user sees when the OS refuses a mapping (`ENOMEM`, `vm.max_map_count`) can be
-//! tested without exhausting the machine.
+//! Fault injection for the mapping call (built only with the `fault-injection` feature, which
+//! the test builds enable), so the collect-and-retry path and the error a user sees when the
+//! OS refuses a mapping (`ENOMEM`, `vm.max_map_count`) can be tested without exhausting the
+//! machine.
 //!
 //! `SMMAP_TEST_FAIL_MMAP=N` makes the N-th mapping of the process (counting from 1) fail
-//! with `ENOMEM`; `SMMAP_TEST_FAIL_MMAP=N..` makes the N-th and every later one fail. The
-//! variable is read once, at the first mapping; unset (the normal case) costs one relaxed
-//! atomic load per mapping.
+//! with the OS's out-of-memory error; `SMMAP_TEST_FAIL_MMAP=N..` makes the N-th and every
+//! later one fail. `SMMAP_TEST_MAX_MAPPINGS=M` refuses every mapping while `M` regions are
+//! mapped, as `vm.max_map_count` does: only unmapping lets the next one through. The
+//! variables are read once, at the first mapping.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -18,14 +20,31 @@ struct Plan {
 }
 
 static PLAN: OnceLock<Option<Plan>> = OnceLock::new();
+static MAX_MAPPINGS: OnceLock<Option<u64>> = OnceLock::new();
 static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+static LIVE: AtomicU64 = AtomicU64::new(0);
 
-/// Counts one mapping attempt and returns the injected error if the plan says it fails.
+/// Counts one mapping attempt and returns the injected error if a plan says it fails.
 pub(crate) fn mmap_attempt() -> Option<std::io::Error> {
-    let plan = (*PLAN.get_or_init(|| parse(std::env::var("SMMAP_TEST_FAIL_MMAP").ok()?.as_str())))?;
+    let plan = *PLAN.get_or_init(|| parse(std::env::var("SMMAP_TEST_FAIL_MMAP").ok()?.as_str()));
+    let max = *MAX_MAPPINGS.get_or_init(|| {
+        let text = std::env::var("SMMAP_TEST_MAX_MAPPINGS").ok()?;
+        text.trim().parse().ok()
+    });
     let attempt = ATTEMPTS.fetch_add(1, Ordering::Relaxed) + 1;
-    let fails = attempt == plan.first || (plan.onwards && attempt > plan.first);
-    fails.then(|| std::io::Error::from_raw_os_error(enomem()))
+    let planned = plan.is_some_and(|p| attempt == p.first || (p.onwards && attempt > p.first));
+    let at_limit = max.is_some_and(|max| LIVE.load(Ordering::Relaxed) >= max);
+    (planned || at_limit).then(crate::os::out_of_memory)
+}
+
+/// A region was mapped.
+pub(crate) fn mapped() {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A region was unmapped.
+pub(crate) fn unmapped() {
+    LIVE.fetch_sub(1, Ordering::Relaxed);
 }
 
 fn parse(text: &str) -> Option<Plan> {
@@ -35,16 +54,6 @@ fn parse(text: &str) -> Option<Plan> {
     };
     let first = number.parse().ok().filter(|&n| n > 0)?;
     Some(Plan { first, onwards })
-}
-
-#[cfg(unix)]
-fn enomem() -> i32 {
-    libc::ENOMEM
-}
-
-#[cfg(windows)]
-fn enomem() -> i32 {
-    8 // ERROR_NOT_ENOUGH_MEMORY
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! ```
 
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// How many regions can be guarded at once; more are mapped unguarded (Linux's default
 /// `vm.max_map_count` is 65530 mappings for the whole process).
@@ -69,7 +70,7 @@ impl Guard {
     /// Guards `[start, start + len)`, installing the handler on first use. `None` when the
     /// table is full, on platforms without `SIGBUS`, or for an empty range.
     pub fn register(start: *const u8, len: usize) -> Option<Guard> {
-        if len == 0 || !handler::install() {
+        if len == 0 || !install() {
             return None;
         }
         // A plain load first: a failed compare-exchange on every taken slot would cost a
@@ -128,7 +129,6 @@ impl Drop for Guard {
 }
 
 /// The slot guarding `address`, if any. Async-signal-safe: atomic loads only.
-#[cfg_attr(not(unix), allow(dead_code))] // only the SIGBUS handler looks addresses up
 fn find(address: usize) -> Option<&'static Slot> {
     TABLE.iter().find(|slot| {
         let start = slot.start.load(Ordering::Acquire);
@@ -139,121 +139,34 @@ fn find(address: usize) -> Option<&'static Slot> {
     })
 }
 
-#[cfg(unix)]
-mod handler {
-    use std::mem::MaybeUninit;
-    use std::sync::atomic::Ordering;
-    use std::sync::OnceLock;
-
-    /// The action that was in place before ours, to pass foreign faults on to.
-    static PREVIOUS: OnceLock<Option<libc::sigaction>> = OnceLock::new();
-    static PAGE: OnceLock<usize> = OnceLock::new();
-
-    /// Installs the handler once per process; false if that failed.
-    pub fn install() -> bool {
-        PREVIOUS
-            .get_or_init(|| {
-                PAGE.get_or_init(|| crate::util::allocation_granularity() as usize);
-                // SAFETY: sigaction is plain data; all-zero is a valid empty action.
-                let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-                action.sa_sigaction = on_sigbus as *const () as usize;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
-                let mut previous = MaybeUninit::<libc::sigaction>::zeroed();
-                // SAFETY: both structs are valid for the call; `on_sigbus` has the
-                // SA_SIGINFO signature and only does async-signal-safe work.
-                let installed = unsafe {
-                    libc::sigemptyset(&mut action.sa_mask);
-                    libc::sigaction(libc::SIGBUS, &action, previous.as_mut_ptr())
-                } == 0;
-                // SAFETY: sigaction filled `previous` when it succeeded.
-                installed.then(|| unsafe { previous.assume_init() })
-            })
-            .is_some()
-    }
-
-    extern "C" fn on_sigbus(
-        signal: libc::c_int,
-        info: *mut libc::siginfo_t,
-        context: *mut libc::c_void,
-    ) {
-        // SAFETY: the kernel passes a valid siginfo for an SA_SIGINFO handler.
-        let address = unsafe { fault_address(info) };
-        if let Some(slot) = super::find(address) {
-            let page_size = *PAGE.get().unwrap_or(&4096);
-            let page = address & !(page_size - 1);
-            // SAFETY: `page` lies inside a mapping this crate made and still owns (the slot
-            // is registered until the region is dropped); replacing it with a private zero
-            // page keeps the address range mapped, so the faulting read retries and succeeds.
-            let zeroed = unsafe {
-                libc::mmap(
-                    page as *mut libc::c_void,
-                    page_size,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-                    -1,
-                    0,
-                )
-            };
-            if zeroed != libc::MAP_FAILED {
-                slot.truncated.store(true, Ordering::Release);
-                super::TRUNCATIONS.fetch_add(1, Ordering::Release);
-                let flag = slot.flag.load(Ordering::Acquire);
-                if !flag.is_null() {
-                    // SAFETY: `set_flag`'s contract keeps the byte valid while registered.
-                    unsafe { (*flag).store(1, Ordering::Release) };
-                }
-                return;
-            }
-        }
-        pass_on(signal, info, context);
-    }
-
-    /// Gives a fault that is not ours to the previous handler, or to the default action.
-    fn pass_on(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
-        let previous = PREVIOUS.get().copied().flatten();
-        match previous {
-            Some(action) if action.sa_flags & libc::SA_SIGINFO != 0 => {
-                // SAFETY: an SA_SIGINFO action's handler has this signature.
-                let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                    unsafe { std::mem::transmute(action.sa_sigaction) };
-                handler(signal, info, context);
-            }
-            Some(action)
-                if action.sa_sigaction != libc::SIG_DFL && action.sa_sigaction != libc::SIG_IGN =>
-            {
-                // SAFETY: a plain handler takes the signal number only.
-                let handler: extern "C" fn(libc::c_int) =
-                    unsafe { std::mem::transmute(action.sa_sigaction) };
-                handler(signal);
-            }
-            _ => {
-                // SAFETY: restoring the default action is async-signal-safe; returning makes
-                // the access fault again and the default action end the process, as it
-                // would have without us.
-                unsafe { libc::signal(libc::SIGBUS, libc::SIG_DFL) };
-            }
-        }
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    unsafe fn fault_address(info: *mut libc::siginfo_t) -> usize {
-        // SAFETY: the caller passes the kernel's siginfo.
-        unsafe { (*info).si_addr() as usize }
-    }
-
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    unsafe fn fault_address(info: *mut libc::siginfo_t) -> usize {
-        // SAFETY: the caller passes the kernel's siginfo.
-        unsafe { (*info).si_addr as usize }
-    }
+/// Installs [`on_fault`] once per process; false where there is nothing to guard against.
+fn install() -> bool {
+    PAGE.get_or_init(|| crate::util::allocation_granularity() as usize);
+    crate::os::install_fault_handler(on_fault)
 }
 
-#[cfg(not(unix))]
-mod handler {
-    /// Windows refuses to truncate a mapped file, so there is nothing to guard.
-    pub fn install() -> bool {
-        false
+static PAGE: OnceLock<usize> = OnceLock::new();
+
+/// The fault handler: a fault inside a guarded range gets a zero page and marks the region
+/// truncated; any other fault is not ours. Async-signal-safe: atomics and one `mmap`.
+fn on_fault(address: usize) -> bool {
+    let Some(slot) = find(address) else {
+        return false;
+    };
+    let page_size = *PAGE.get().unwrap_or(&4096);
+    // SAFETY: `address` lies inside a mapping this crate made and still owns: the slot stays
+    // registered until the region is dropped, which unregisters it before unmapping.
+    if !unsafe { crate::os::zero_page(address, page_size) } {
+        return false;
     }
+    slot.truncated.store(true, Ordering::Release);
+    TRUNCATIONS.fetch_add(1, Ordering::Release);
+    let flag = slot.flag.load(Ordering::Acquire);
+    if !flag.is_null() {
+        // SAFETY: `set_flag`'s contract keeps the byte valid while registered.
+        unsafe { (*flag).store(1, Ordering::Release) };
+    }
+    true
 }
 
 #[cfg(test)]
@@ -261,6 +174,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)] // Windows refuses to truncate a mapped file: nothing is guarded there
     fn registered_ranges_are_found_until_dropped() {
         let bytes = [0u8; 100];
         let guard = Guard::register(bytes.as_ptr(), bytes.len()).expect("a free slot");

@@ -7,6 +7,11 @@
 //! cursor uses are unmapped least-recently-used first when the memory budget or the handle
 //! limit requires it.
 //!
+//! The modules form layers that only point down: `ids`, `os` (one file per OS) and `error`;
+//! `util` (window arithmetic) and `guard` (truncation survival); `source` (opening and
+//! mapping files); `region`; `table` and `eviction` (the books); `placement` and `config`;
+//! and `manager`, the script that runs them.
+//!
 //! ```
 //! use smmap_core::{Config, FileKey, Manager};
 //!
@@ -18,22 +23,30 @@
 //! let id = manager.use_region(file, 100, 50, 0).unwrap().expect("offset inside the file");
 //! assert_eq!(manager.region(id).unwrap().as_slice()[100], 7);
 //! manager.unuse_region(id).unwrap();
-//! assert_eq!(manager.collect(), 1);
-//! drop(manager.take_retired()); // unmaps
+//! assert_eq!(manager.collect(), 1); // unmapped
 //! std::fs::remove_file(&path).unwrap();
 //! ```
 
-pub mod error;
-pub mod guard;
-pub mod manager;
-pub mod region;
-pub mod util;
-
+mod config;
+mod error;
+mod eviction;
+#[cfg(feature = "fault-injection")]
 mod fault;
+pub mod guard;
+mod ids;
+mod manager;
+mod os;
+mod placement;
+mod region;
 mod source;
+mod table;
+mod util;
 
-pub use error::{Error, Result};
-pub use manager::{Advice, Config, FileId, Manager, RegionId, Stats};
-pub use region::{file_size, FileKey, Region};
-pub use source::read_only_open_flags;
+pub use config::{Config, Options, Stats};
+pub use error::{Error, Exhausted, Result};
+pub use ids::{FileId, RegionId};
+pub use manager::{Manager, Retire, Unmap};
+pub use os::{Advice, Exhaustion};
+pub use region::Region;
+pub use source::{file_size, read_only_open_flags, FileKey};
 pub use util::{align_to_mmap, allocation_granularity, is_64_bit, MapWindow};

@@ -1,33 +1,41 @@
-//! The window manager: per-file sorted region lists, client counts, a soft memory budget, a
-//! hard handle limit and true-LRU eviction. One type serves both of smmap's managers
-//! ([`Config::sliding`]).
+//! The window manager: smmap's `StaticWindowMapManager` and `SlidingWindowMapManager` as one
+//! short script over the parts below it. The [`RegionTable`] keeps what is mapped and the
+//! counters, the [`EvictionQueue`] picks what goes, [`plan_window`] places new windows, and
+//! [`MapSource`] opens files. Regions the manager lets go of are handed to a [`Retire`]
+//! policy at once: the default unmaps them; a host whose views must be emptied first (the
+//! Node binding) supplies its own.
 
-use std::collections::HashMap;
-
+use crate::config::{Config, Stats};
 use crate::error::{Error, Result};
-use crate::region::{FileKey, Region};
+use crate::eviction::EvictionQueue;
+use crate::ids::{FileId, RegionId};
+use crate::os::Advice;
+use crate::placement::plan_window;
+use crate::region::Region;
+use crate::source::{file_size, FileKey, MapSource};
+use crate::table::RegionTable;
+use crate::util::{saturating_i64, MapWindow};
 
-mod book;
-mod budget;
-mod config;
-mod obtain;
-mod placement;
+/// What happens to a region the manager lets go of (evicted, collected, released, closed).
+pub trait Retire {
+    /// `region` is out of the manager's books; dropping it unmaps it.
+    fn retire(&mut self, id: RegionId, region: Region);
+}
 
-use book::{FileEntry, SlotMap};
-use budget::IdleQueue;
-pub use config::{Advice, Config, Stats};
+/// The default policy: unmap at once.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unmap;
 
-/// Index of a per-file region list; the same key always gets the same id.
-pub type FileId = u32;
+impl Retire for Unmap {
+    fn retire(&mut self, _id: RegionId, region: Region) {
+        drop(region);
+    }
+}
 
-/// Identifies a region; never reused within a manager (counter starting at 1).
-pub type RegionId = u64;
-
-/// Maps windows of files on demand and keeps them cached until a budget or `collect`
-/// needs them gone. Regions that leave the bookkeeping wait in a retired queue
-/// ([`Manager::take_retired`]) so the caller decides when they unmap. Not thread-safe (as
-/// smmap); a [`FileId`] not made by this manager's [`Manager::file`] is an error
-/// ([`Error::UnknownFile`]) where it is accepted and a panic in [`Manager::file_key`].
+/// Maps windows of files on demand and keeps them cached until a budget or `collect` needs
+/// them gone. Not thread-safe (as smmap). A [`FileId`] not made by this manager's
+/// [`Manager::file`] is an error ([`Error::UnknownFile`]) where it is accepted and a panic in
+/// [`Manager::file_key`].
 ///
 /// ```no_run
 /// use smmap_core::{Config, FileKey, Manager};
@@ -39,64 +47,53 @@ pub type RegionId = u64;
 ///     manager.unuse_region(id).unwrap();
 /// }
 /// ```
-pub struct Manager {
+pub struct Manager<R: Retire = Unmap> {
     config: Config,
-    files: Vec<FileEntry>,
-    file_ids: HashMap<FileKey, FileId>,
-    slots: SlotMap,
-    idle: IdleQueue,
-    retired: Vec<(RegionId, Region)>,
-    next_region_id: RegionId,
-    clock: u64,
-    mapped_bytes: u64,
-    peak_mapped_bytes: u64,
-    hits: u64,
-    misses: u64,
-    evictions: u64,
+    table: RegionTable,
+    eviction: EvictionQueue,
+    retire: R,
     /// `guard::truncations()` when cached file sizes were last known good.
     truncations_seen: usize,
     closed: bool,
 }
 
 impl Manager {
-    /// An empty manager; nothing is opened or mapped until used.
+    /// An empty manager that unmaps what it lets go of; nothing is opened or mapped until used.
     ///
     /// ```
     /// let manager = smmap_core::Manager::new(smmap_core::Config::static_default());
     /// assert_eq!(manager.num_file_handles(), 0);
     /// ```
     pub fn new(config: Config) -> Self {
+        Manager::with_retire(config, Unmap)
+    }
+}
+
+impl<R: Retire> Manager<R> {
+    /// An empty manager that hands what it lets go of to `retire`.
+    pub fn with_retire(config: Config, retire: R) -> Self {
         Manager {
             config,
-            files: Vec::new(),
-            file_ids: HashMap::new(),
-            slots: SlotMap::default(),
-            idle: IdleQueue::default(),
-            retired: Vec::new(),
-            next_region_id: 1,
-            clock: 0,
-            mapped_bytes: 0,
-            peak_mapped_bytes: 0,
-            hits: 0,
-            misses: 0,
-            evictions: 0,
+            table: RegionTable::default(),
+            eviction: EvictionQueue::default(),
+            retire,
             truncations_seen: crate::guard::truncations(),
             closed: false,
         }
     }
 
+    /// The retirement policy the manager was made with.
+    pub fn retirement(&mut self) -> &mut R {
+        &mut self.retire
+    }
+
     /// The configuration the manager was made with.
-    ///
-    /// ```
-    /// let manager = smmap_core::Manager::new(smmap_core::Config::static_default());
-    /// assert!(!manager.config().sliding);
-    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// The region list of a file (smmap's `make_cursor` half): no I/O, and the same key
-    /// returns the same id every time. `Err(Closed)` after [`Manager::close`].
+    /// The file id of `key` (smmap's `make_cursor` half): no I/O, and the same key returns
+    /// the same id every time. `Err(Closed)` after [`Manager::close`].
     ///
     /// ```
     /// use smmap_core::{Config, FileKey, Manager};
@@ -106,29 +103,15 @@ impl Manager {
     /// ```
     pub fn file(&mut self, key: FileKey) -> Result<FileId> {
         self.ensure_open()?;
-        if let Some(&id) = self.file_ids.get(&key) {
-            return Ok(id);
-        }
-        let id = FileId::try_from(self.files.len()).expect("fewer than 2^32 files");
-        self.files.push(FileEntry::new(key.clone()));
-        self.file_ids.insert(key, id);
-        Ok(id)
+        Ok(self.table.file(key))
     }
 
     /// The key a file id stands for. Panics for an id this manager never returned.
-    ///
-    /// ```
-    /// use smmap_core::{Config, FileKey, Manager};
-    /// let mut manager = Manager::new(Config::static_default());
-    /// let file = manager.file(FileKey::Fd(3)).unwrap();
-    /// assert_eq!(manager.file_key(file), &FileKey::Fd(3));
-    /// ```
     pub fn file_key(&self, file: FileId) -> &FileKey {
-        &self.entry(file).key
+        self.table.key(file)
     }
 
-    /// The file's size, read once (stat/fstat) and cached; [`Manager::use_region`] re-reads
-    /// it when asked for an offset past it.
+    /// The file's size as last read (by this call or a miss), read from the OS if never.
     ///
     /// ```
     /// use smmap_core::{Config, FileKey, Manager};
@@ -139,31 +122,21 @@ impl Manager {
     pub fn file_size(&mut self, file: FileId) -> Result<u64> {
         self.ensure_file(file)?;
         self.forget_sizes_after_truncation();
-        match self.entry(file).size {
-            Some(size) => Ok(size),
-            None => self.refresh_file_size(file),
+        if let Some(size) = self.table.cached_size(file) {
+            return Ok(size);
         }
+        let size = file_size(self.table.key(file))?;
+        self.table.remember_size(file, size);
+        Ok(size)
     }
 
-    /// A truncation seen by the guard since the last look means some cached size is stale:
-    /// forget them all, so new cursors see files as they are now. One load when none was.
-    fn forget_sizes_after_truncation(&mut self) {
-        let seen = crate::guard::truncations();
-        if seen != self.truncations_seen {
-            self.truncations_seen = seen;
-            for entry in &mut self.files {
-                entry.size = None;
-            }
-        }
-    }
-
-    /// A cursor's miss path: the id of a region of `file` containing `offset`, with its
-    /// client count raised by 1, or `Ok(None)` when `offset` is at or past the end of the
-    /// file (nothing mapped). `size` 0 means as much as possible; the request is clamped to
-    /// the window size. An existing region is reused (a hit) even if shorter than asked;
-    /// otherwise a new one is placed as smmap does and mapped (a miss), evicting unused
+    /// A cursor's move: the id of a region of `file` containing `offset`, with its client
+    /// count raised by 1, or `Ok(None)` when `offset` is at or past the end of the file
+    /// (nothing mapped). `size` 0 means as much as possible; the request is clamped to the
+    /// window size. A mapped region holding `offset` is reused (a hit) even if shorter than
+    /// asked; otherwise a new one is placed as smmap does and mapped (a miss), evicting unused
     /// regions least-recently-used first when a budget requires it. A region found truncated
-    /// (see [`crate::guard`]) is released and the offset mapped afresh.
+    /// (see [`crate::guard`]) is let go of and the offset mapped afresh.
     ///
     /// ```no_run
     /// use smmap_core::{Config, FileKey, Manager};
@@ -180,41 +153,25 @@ impl Manager {
         flags: i32,
     ) -> Result<Option<RegionId>> {
         self.ensure_file(file)?;
-        let Some(file_size) = self.size_covering(file, offset)? else {
-            return Ok(None);
-        };
-        let size = self.clamp_request(size, file_size);
-        let Some((mut id, mut reused)) = self.obtain_unless_past_end(file, offset, size, flags)?
-        else {
-            return Ok(None);
-        };
-        if reused && self.slots[&id].region.is_truncated() {
-            // Its lost pages now read as zeros: map the file as it is now instead. Cursors
-            // still on it find their views emptied. The truncation may have put `offset`
-            // past the end, which is no error either.
-            self.release_region(id)?;
-            let Some(found) = self.obtain_unless_past_end(file, offset, size, flags)? else {
-                return Ok(None);
-            };
-            (id, reused) = found;
+        self.forget_sizes_after_truncation();
+        if !self.config.sliding {
+            // smmap's static manager checks the budget before it looks (so it may evict this
+            // very file's unused region and map it again), for offsets inside the file as far
+            // as it knows; whether an offset is past the end is decided by the miss below.
+            let known_size = self.file_size(file)?;
+            if offset < known_size {
+                self.make_room_for(self.clamp_request(size, known_size));
+            }
         }
-        self.count_use(id, reused)?;
+        if let Some(id) = self.mapped_region(file, offset) {
+            self.table.record_use(id, true)?;
+            return Ok(Some(id));
+        }
+        let Some(id) = self.map_region(file, offset, size, flags)? else {
+            return Ok(None);
+        };
+        self.table.record_use(id, false)?;
         Ok(Some(id))
-    }
-
-    /// [`Manager::obtain`], with an offset that the file shrank below (since its size was
-    /// cached) reported as `None`, as `use_region` reports any offset past the end.
-    fn obtain_unless_past_end(
-        &mut self,
-        file: FileId,
-        offset: u64,
-        size: u64,
-        flags: i32,
-    ) -> Result<Option<(RegionId, bool)>> {
-        match self.obtain(file, offset, size, flags) {
-            Err(Error::OutOfRange(_)) if self.refresh_file_size(file)? <= offset => Ok(None),
-            found => found.map(Some),
-        }
     }
 
     /// A cursor lets go of a region: client count -1, stamped as used now (LRU recency is
@@ -226,51 +183,26 @@ impl Manager {
     /// assert!(manager.unuse_region(42).is_ok());
     /// ```
     pub fn unuse_region(&mut self, region: RegionId) -> Result<()> {
-        let stamp = self.tick();
-        let Some(slot) = self.slots.get_mut(&region) else {
-            return Ok(());
-        };
-        slot.last_used = stamp;
-        if slot.region.increment_client_count(-1)? {
-            self.retire(region);
-        } else {
-            self.mark_idle(region);
+        if self.table.contains(region) {
+            self.add_clients(region, -1, true)?;
         }
         Ok(())
     }
 
-    /// A managed region, if the manager still tracks it.
-    ///
-    /// ```
-    /// let manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// assert!(manager.region(1).is_none());
-    /// ```
+    /// A managed region, if the manager still counts it.
     pub fn region(&self, region: RegionId) -> Option<&Region> {
-        self.slots.get(&region).map(|slot| &slot.region)
+        self.table.region(region)
     }
 
-    /// Mutable access to a managed region (for [`Region::as_mut_ptr`]).
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// assert!(manager.region_mut(1).is_none());
-    /// ```
-    pub fn region_mut(&mut self, region: RegionId) -> Option<&mut Region> {
-        self.slots.get_mut(&region).map(|slot| &mut slot.region)
+    /// Mutable access to a managed region (for [`Region::as_mut_ptr`]), with the retirement
+    /// policy, which a host may need beside it.
+    pub fn region_mut(&mut self, region: RegionId) -> Option<(&mut Region, &mut R)> {
+        Some((self.table.region_mut(region)?, &mut self.retire))
     }
 
     /// Region ids of a file in ascending offset order (smmap's `MapRegionList`).
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// let file = manager.file(smmap_core::FileKey::Fd(3)).unwrap();
-    /// assert!(manager.regions_of(file).is_empty());
-    /// ```
     pub fn regions_of(&self, file: FileId) -> Vec<RegionId> {
-        self.files
-            .get(file as usize)
-            .map(|entry| entry.regions.clone())
-            .unwrap_or_default()
+        self.table.regions_of(file).to_vec()
     }
 
     /// [`Region::increment_client_count`] on a managed region; reaching 0 takes it out of
@@ -282,17 +214,10 @@ impl Manager {
     /// ```
     pub fn increment_client_count(&mut self, region: RegionId, n: i64) -> Result<bool> {
         self.ensure_open()?;
-        let slot = self
-            .slots
-            .get_mut(&region)
-            .ok_or(Error::UnknownRegion(region))?;
-        let reached_zero = slot.region.increment_client_count(n)?;
-        if reached_zero {
-            self.retire(region);
-        } else {
-            self.mark_idle(region);
+        if !self.table.contains(region) {
+            return Err(Error::UnknownRegion(region));
         }
-        Ok(reached_zero)
+        self.add_clients(region, n, false)
     }
 
     /// Unmaps one region now whatever its count (smmap's `MapRegion.release()`): out of its
@@ -304,33 +229,35 @@ impl Manager {
     /// assert_eq!(manager.release_region(9).unwrap(), false);
     /// ```
     pub fn release_region(&mut self, region: RegionId) -> Result<bool> {
-        if !self.slots.contains_key(&region) {
-            return Ok(false);
-        }
-        self.retire(region);
-        Ok(true)
+        Ok(self.retire(region, false))
     }
 
     /// Retires every region no cursor uses and returns how many. Not counted as evictions;
     /// idempotent; 0 after close.
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// assert_eq!(manager.collect(), 0);
-    /// ```
     pub fn collect(&mut self) -> usize {
         self.retire_all_unused(false)
     }
 
-    /// Off Windows: 0, nothing unmapped. On Windows: releases every region (used or not) of
-    /// path-keyed files whose path starts with `base_path`, so the files can be deleted.
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// assert_eq!(manager.force_map_handle_removal_win(std::path::Path::new("/")), 0);
-    /// ```
+    /// smmap's `_collect_lru_region(size)` with true LRU: while `size == 0` or
+    /// `mapped + size > max_memory_size`, retire the unused region (client count 1) used
+    /// longest ago; stop when none is left. Returns how many went; they count as evictions
+    /// only when `size > 0`.
+    pub fn collect_lru_region(&mut self, size: u64) -> usize {
+        self.evict_lru(size, size > 0)
+    }
+
+    /// On Windows, where a mapped file cannot be deleted: releases every region (used or
+    /// not) of path-keyed files whose path starts with `base_path`. Elsewhere mappings never
+    /// block deletion: 0, nothing unmapped (smmap returns None).
     pub fn force_map_handle_removal_win(&mut self, base_path: &std::path::Path) -> usize {
-        self.release_under(base_path)
+        if !cfg!(windows) {
+            return 0;
+        }
+        let ids = self.table.regions_under(base_path);
+        for &id in &ids {
+            self.retire(id, false);
+        }
+        ids.len()
     }
 
     /// Retires everything; later calls that would map return `Err(Closed)`; `collect`,
@@ -342,122 +269,260 @@ impl Manager {
     /// assert!(manager.is_closed() && manager.file(smmap_core::FileKey::Fd(3)).is_err());
     /// ```
     pub fn close(&mut self) {
-        let ids: Vec<RegionId> = self.slots.keys().copied().collect();
-        for id in ids {
-            self.retire(id);
+        for id in self.table.ids() {
+            self.retire(id, false);
         }
         self.closed = true;
     }
 
     /// Whether [`Manager::close`] was called.
-    ///
-    /// ```
-    /// assert!(!smmap_core::Manager::new(smmap_core::Config::sliding_default()).is_closed());
-    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
 
-    /// Regions that left the bookkeeping since the last call (counters already updated),
-    /// still mapped. Dropping them unmaps them; drain after every mutating call.
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// assert!(manager.take_retired().is_empty());
-    /// ```
-    pub fn take_retired(&mut self) -> Vec<(RegionId, Region)> {
-        std::mem::take(&mut self.retired)
-    }
-
     /// Mapped regions the manager still counts (listed ones plus orphans still in use).
-    ///
-    /// ```
-    /// assert_eq!(smmap_core::Manager::new(smmap_core::Config::sliding_default()).num_file_handles(), 0);
-    /// ```
     pub fn num_file_handles(&self) -> u64 {
-        self.slots.len() as u64
+        self.table.num_regions()
     }
 
     /// Files with at least one region in their list.
-    ///
-    /// ```
-    /// assert_eq!(smmap_core::Manager::new(smmap_core::Config::sliding_default()).num_open_files(), 0);
-    /// ```
     pub fn num_open_files(&self) -> u64 {
-        self.files.iter().filter(|f| !f.regions.is_empty()).count() as u64
+        self.table.num_open_files()
     }
 
     /// Sum of the counted regions' real sizes (not page-rounded).
-    ///
-    /// ```
-    /// assert_eq!(smmap_core::Manager::new(smmap_core::Config::sliding_default()).mapped_memory_size(), 0);
-    /// ```
     pub fn mapped_memory_size(&self) -> u64 {
-        self.mapped_bytes
+        self.table.mapped_bytes()
     }
 
     /// Hits, misses, evictions and the current and peak footprint.
-    ///
-    /// ```
-    /// assert_eq!(smmap_core::Manager::new(smmap_core::Config::sliding_default()).stats().hits, 0);
-    /// ```
     pub fn stats(&self) -> Stats {
-        Stats {
-            hits: self.hits,
-            misses: self.misses,
-            evictions: self.evictions,
-            regions: self.num_file_handles(),
-            open_files: self.num_open_files(),
-            mapped_bytes: self.mapped_bytes,
-            peak_mapped_bytes: self.peak_mapped_bytes,
+        self.table.stats()
+    }
+
+    /// The listed region holding `offset`, unless its file was truncated under it: then its
+    /// lost pages read as zeros, so it is let go of (cursors still on it find it gone) and
+    /// the offset is mapped afresh from the file as it is now.
+    fn mapped_region(&mut self, file: FileId, offset: u64) -> Option<RegionId> {
+        let id = self.table.find(file, offset)?;
+        if self.table.region(id)?.is_truncated() {
+            self.retire(id, false);
+            return None;
+        }
+        Some(id)
+    }
+
+    /// A miss. When the OS or the handle limit refuses for want of a resource, every unused
+    /// region is unmapped (the retirement policy has run by the time `retire_all_unused`
+    /// returns) and the whole miss is tried once more, planned afresh since neighbours may
+    /// have gone. Other failures (a directory, a permission) are returned as they are:
+    /// freeing memory cannot fix them.
+    fn map_region(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        size: u64,
+        flags: i32,
+    ) -> Result<Option<RegionId>> {
+        match self.try_map_region(file, offset, size, flags) {
+            Err(error) if error.exhausted().is_some() => {
+                self.retire_all_unused(true);
+                self.try_map_region(file, offset, size, flags)
+            }
+            result => result,
         }
     }
 
-    /// smmap's `_collect_lru_region(size)` with true LRU: while `size == 0` or
-    /// `mapped + size > max_memory_size`, retire the unused region (client count 1) used
-    /// longest ago; stop when none is left. Returns how many went; they count as evictions
-    /// only when `size > 0`.
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// assert_eq!(manager.collect_lru_region(u64::MAX), 0);
-    /// ```
-    pub fn collect_lru_region(&mut self, size: u64) -> usize {
-        self.evict_lru(size, size > 0)
+    /// Opens the file first, so the one decision "past the end" is made with its size as of
+    /// now, then places, maps and admits the new region.
+    fn try_map_region(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        size: u64,
+        flags: i32,
+    ) -> Result<Option<RegionId>> {
+        let source = MapSource::open(self.table.key(file), flags)?;
+        self.table.remember_size(file, source.size);
+        if offset >= source.size {
+            return Ok(None);
+        }
+        let request = self.clamp_request(size, source.size);
+        let window = if self.config.sliding {
+            // With no window cap the request itself is the best estimate of what gets mapped.
+            let cap = match self.config.window_size {
+                0 => request,
+                window_size => window_size,
+            };
+            self.make_room_for(cap);
+            self.plan(file, offset, request, source.size)?
+        } else {
+            MapWindow::new(0, 0)
+        };
+        if self.table.num_regions() >= self.config.max_open_handles {
+            return Err(Error::Limit {
+                max_open_handles: self.config.max_open_handles,
+            });
+        }
+        let region = Region::from_source(
+            &source,
+            window.ofs as u64,
+            window.size as u64,
+            self.config.populate,
+        )?;
+        if self.config.advice != Advice::Normal {
+            // The advice is only a hint: a refusal must not fail the mapping.
+            let _ = region.advise(self.config.advice);
+        }
+        if let Some(stale) = self.superseded(file, &region) {
+            self.displace(stale);
+        }
+        let id = self.table.admit(file, region);
+        self.eviction.offer(&self.table, id);
+        Ok(Some(id))
+    }
+
+    /// The window for a new region at `offset` of a file of `file_size` bytes, between its
+    /// neighbours. A window size of 0 means no cap: the window fills the whole gap (smmap
+    /// would plan single pages).
+    fn plan(&self, file: FileId, offset: u64, size: u64, file_size: u64) -> Result<MapWindow> {
+        let (left, right) = self.table.neighbours(file, offset, file_size);
+        let cap = match self.config.window_size {
+            0 => i64::MAX,
+            window_size => saturating_i64(window_size),
+        };
+        let window = plan_window(
+            saturating_i64(offset),
+            saturating_i64(size),
+            &left,
+            &right,
+            cap,
+        );
+        if window.ofs < 0 || window.size <= 0 {
+            return Err(Error::OutOfRange(format!(
+                "no window can be placed at offset {offset} (file size {file_size})"
+            )));
+        }
+        Ok(window)
+    }
+
+    /// The listed region a new one replaces: the static manager's old whole-file region (the
+    /// file grew past it), or a sliding predecessor that ended at an old, unaligned end of
+    /// the file and so overlaps the new region.
+    fn superseded(&self, file: FileId, region: &Region) -> Option<RegionId> {
+        if self.config.sliding {
+            self.table.overlapped_predecessor(file, region.ofs_begin())
+        } else {
+            self.table.regions_of(file).first().copied()
+        }
+    }
+
+    /// Makes room for a region that supersedes `id`: an unused region is retired; a used
+    /// one becomes an orphan that unmaps when its last cursor lets go.
+    fn displace(&mut self, id: RegionId) {
+        let used = self.table.region(id).is_some_and(|r| r.client_count() > 1);
+        if used {
+            self.table.orphan(id);
+        } else {
+            self.retire(id, false);
+        }
+    }
+
+    /// smmap's cursor clamp: `min(size or file_size, window_size or file_size)`.
+    fn clamp_request(&self, size: u64, file_size: u64) -> u64 {
+        let requested = if size == 0 { file_size } else { size };
+        let window = match self.config.window_size {
+            0 => file_size,
+            window => window,
+        };
+        requested.min(window)
+    }
+
+    /// smmap's memory pre-check before planning a region of about `size` bytes.
+    fn make_room_for(&mut self, size: u64) {
+        if self.table.mapped_bytes().saturating_add(size) > self.config.max_memory_size {
+            self.evict_lru(size, true);
+        }
+    }
+
+    /// Retires unused regions, least recently used first, while `size == 0` or mapping
+    /// `size` more bytes would exceed the memory budget.
+    fn evict_lru(&mut self, size: u64, count_as_evictions: bool) -> usize {
+        let mut retired = 0;
+        while size == 0
+            || self.table.mapped_bytes().saturating_add(size) > self.config.max_memory_size
+        {
+            let Some(victim) = self.eviction.least_recently_used(&self.table) else {
+                break;
+            };
+            self.drop_hold(victim, count_as_evictions);
+            retired += 1;
+        }
+        retired
+    }
+
+    /// Retires every unused region at once (order does not matter when all go).
+    fn retire_all_unused(&mut self, count_as_evictions: bool) -> usize {
+        let victims: Vec<RegionId> = self.table.idle().map(|(id, _)| id).collect();
+        for &victim in &victims {
+            self.drop_hold(victim, count_as_evictions);
+        }
+        victims.len()
+    }
+
+    /// The manager lets go of an unused region: its count drops from 1 to 0 and it retires.
+    fn drop_hold(&mut self, id: RegionId, evicted: bool) {
+        let _ = self.table.add_clients(id, -1, false);
+        self.retire(id, evicted);
+    }
+
+    /// Changes a region's client count by `n`: at 0 it retires, at the manager's hold alone
+    /// it becomes an eviction candidate.
+    fn add_clients(&mut self, id: RegionId, n: i64, stamp: bool) -> Result<bool> {
+        let reached_zero = self.table.add_clients(id, n, stamp)?;
+        if reached_zero {
+            self.retire(id, false);
+        } else {
+            self.eviction.offer(&self.table, id);
+        }
+        Ok(reached_zero)
+    }
+
+    /// Takes `id` out of the books and hands it to the retirement policy; false if unknown.
+    fn retire(&mut self, id: RegionId, evicted: bool) -> bool {
+        match self.table.retire(id, evicted) {
+            Some(region) => {
+                self.retire.retire(id, region);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A truncation seen by the guard since the last look means some cached size is stale:
+    /// forget them all, so new cursors see files as they are now. One load when none was.
+    fn forget_sizes_after_truncation(&mut self) {
+        let seen = crate::guard::truncations();
+        if seen != self.truncations_seen {
+            self.truncations_seen = seen;
+            self.table.forget_sizes();
+        }
     }
 
     fn ensure_open(&self) -> Result<()> {
-        if self.closed {
-            return Err(Error::Closed);
+        match self.closed {
+            true => Err(Error::Closed),
+            false => Ok(()),
         }
-        Ok(())
     }
 
     /// Public entry points taking a [`FileId`] check it here, so a host passing ids through
-    /// (the Node binding) gets an error rather than the internal panic.
+    /// (the Node binding) gets an error rather than a panic.
     fn ensure_file(&self, file: FileId) -> Result<()> {
         self.ensure_open()?;
-        match (file as usize) < self.files.len() {
+        match self.table.has_file(file) {
             true => Ok(()),
             false => Err(Error::UnknownFile(file)),
         }
-    }
-
-    fn entry(&self, file: FileId) -> &FileEntry {
-        self.files
-            .get(file as usize)
-            .unwrap_or_else(|| panic!("file id {file} was not made by this manager"))
-    }
-
-    fn entry_mut(&mut self, file: FileId) -> &mut FileEntry {
-        self.files
-            .get_mut(file as usize)
-            .unwrap_or_else(|| panic!("file id {file} was not made by this manager"))
-    }
-
-    /// A manager-wide, ever-increasing use stamp for LRU.
-    fn tick(&mut self) -> u64 {
-        self.clock += 1;
-        self.clock
     }
 }

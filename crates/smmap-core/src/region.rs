@@ -1,41 +1,13 @@
-//! One mapped piece of a file ([`Region`]) and how files are named ([`FileKey`]).
-
-use std::path::PathBuf;
+//! One mapped piece of a file: a private copy-on-write mapping with smmap's hand-kept client
+//! count, guarded against truncation while it lives.
 
 use memmap2::MmapMut;
 
 use crate::error::{Error, Result};
 use crate::guard::Guard;
-use crate::manager::Advice;
-use crate::source;
-use crate::util::allocation_granularity;
-
-/// How a file is named: by path (opened per mapping, fd closed at once) or by a caller's fd
-/// (never closed).
-///
-/// ```
-/// use smmap_core::FileKey;
-/// assert_ne!(FileKey::Path("/tmp/a".into()), FileKey::Fd(3));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum FileKey {
-    /// Opened read-only for each new mapping and closed straight after.
-    Path(PathBuf),
-    /// The caller's open descriptor; it must stay open while regions are mapped from it.
-    Fd(i32),
-}
-
-/// Current size of the file (stat for a path, fstat for an fd). Errors are [`Error::Io`]
-/// with syscall "stat"/"fstat".
-///
-/// ```
-/// use smmap_core::{file_size, FileKey};
-/// let err = file_size(&FileKey::Path("/nonexistent/x".into())).unwrap_err();
-/// assert!(matches!(err, smmap_core::Error::Io { syscall: "stat", .. }));
-/// ```
-pub fn file_size(key: &FileKey) -> Result<u64> {
-    source::stat(key)
-}
+use crate::os::{self, Advice};
+use crate::source::{FileKey, MapSource};
+use crate::util::{allocation_granularity, MapWindow};
 
 /// One private copy-on-write mapping of `[ofs, ofs + min(size, file_size - ofs))` with a
 /// hand-kept client count (smmap's `MapRegion`). Dropping it unmaps it.
@@ -62,7 +34,11 @@ impl std::fmt::Debug for Region {
 }
 
 impl Region {
-    /// Maps a region without prefaulting; see [`Region::map_with`].
+    /// Maps `[ofs, ofs + size)` of the file `key` names, clamped to the end of the file;
+    /// `size` 0 means the rest of the file. `ofs` must be a multiple of
+    /// [`allocation_granularity`] and lie before the end of the file, else
+    /// [`Error::OutOfRange`]. A path is opened read-only with `flags` OR-ed in and closed
+    /// again at once; an fd is borrowed, never closed. The region is born with client count 1.
     ///
     /// ```no_run
     /// use smmap_core::{FileKey, Region};
@@ -73,33 +49,32 @@ impl Region {
         Region::map_with(key, ofs, size, flags, false)
     }
 
-    /// Maps `[ofs, ofs + size)`, clamped to the end of the file; `size` 0 means the rest of
-    /// the file. `ofs` must be a multiple of [`allocation_granularity`] and lie before the
-    /// end of the file, else [`Error::OutOfRange`]. Path keys are opened read-only with
-    /// `flags` OR-ed in and closed again at once; fd keys are borrowed, never closed.
-    /// `populate` prefaults the pages. The region is born with client count 1.
+    /// [`Region::map`], prefaulting the pages first when `populate` is set.
     ///
     /// ```no_run
     /// use smmap_core::{FileKey, Region};
-    /// let key = FileKey::Path("data.bin".into());
-    /// let region = Region::map_with(&key, 0, 8192, libc::O_NOATIME, true).unwrap();
+    /// let region = Region::map_with(&FileKey::Path("data.bin".into()), 0, 8192, 0, true).unwrap();
     /// assert!(region.size() <= 8192);
     /// ```
-    pub fn map_with(
-        key: &FileKey,
+    pub fn map_with(key: &FileKey, ofs: u64, size: u64, flags: i32, populate: bool) -> Result<Region> {
+        Region::from_source(&MapSource::open(key, flags)?, ofs, size, populate)
+    }
+
+    /// [`Region::map`] on a source already open; `populate` prefaults the pages.
+    pub(crate) fn from_source(
+        source: &MapSource,
         ofs: u64,
         size: u64,
-        flags: i32,
         populate: bool,
     ) -> Result<Region> {
-        let source = source::open(key, flags)?;
         check_aligned(ofs, source.size)?;
         let len = clamped_len(ofs, size, source.size)?;
-        // Never MAP_POPULATE: on a private writable mapping it prefaults for writing, copying
-        // every page of the window into anonymous memory (5x slower than not prefaulting at
-        // all, and the copies count against RSS). `prefault` maps the file's pages instead.
         let map = source.map(ofs, len)?;
-        prefault(&map, populate);
+        if populate {
+            os::prefault(&map);
+        }
+        #[cfg(feature = "fault-injection")]
+        crate::fault::mapped();
         Ok(Region {
             ofs,
             guard: Guard::register(map.as_ptr(), map.len()),
@@ -109,33 +84,28 @@ impl Region {
     }
 
     /// Offset of the first mapped byte in the file.
-    ///
-    /// ```no_run
-    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
-    /// assert_eq!(region.ofs_begin(), 0);
-    /// ```
     pub fn ofs_begin(&self) -> u64 {
         self.ofs
     }
 
     /// The real mapped length (smaller than asked for near the end of the file).
-    ///
-    /// ```no_run
-    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 100, 0).unwrap();
-    /// assert!(region.size() <= 100);
-    /// ```
     pub fn size(&self) -> u64 {
         self.map.len() as u64
     }
 
     /// One past the last mapped file offset.
+    pub fn ofs_end(&self) -> u64 {
+        self.ofs + self.size()
+    }
+
+    /// The window the region occupies (smmap's `MapWindow.from_region`).
     ///
     /// ```no_run
     /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
-    /// assert_eq!(region.ofs_end(), region.ofs_begin() + region.size());
+    /// assert_eq!(region.window().ofs_end() as u64, region.ofs_end());
     /// ```
-    pub fn ofs_end(&self) -> u64 {
-        self.ofs + self.size()
+    pub fn window(&self) -> MapWindow {
+        MapWindow::of_file_range(self.ofs, self.size())
     }
 
     /// Whether the file offset lies in `[ofs_begin, ofs_end)`.
@@ -145,15 +115,15 @@ impl Region {
     /// assert!(region.includes_ofs(0) && !region.includes_ofs(-1));
     /// ```
     pub fn includes_ofs(&self, ofs: i64) -> bool {
-        u64::try_from(ofs).is_ok_and(|ofs| self.ofs <= ofs && ofs < self.ofs_end())
+        u64::try_from(ofs).is_ok_and(|ofs| self.contains(ofs))
     }
 
-    /// How many holders the region has (the manager's 1 plus one per cursor using it).
-    ///
-    /// ```no_run
-    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
-    /// assert_eq!(region.client_count(), 1);
-    /// ```
+    /// Whether the file offset lies in `[ofs_begin, ofs_end)`.
+    pub(crate) fn contains(&self, ofs: u64) -> bool {
+        self.ofs <= ofs && ofs < self.ofs_end()
+    }
+
+    /// How many holders the region has (its creator or manager, plus one per cursor using it).
     pub fn client_count(&self) -> i64 {
         self.client_count
     }
@@ -182,33 +152,17 @@ impl Region {
 
     /// Pointer to the first mapped byte; valid while the region lives (the mapping never
     /// moves). Writes land in this process's private copy only.
-    ///
-    /// ```no_run
-    /// # let mut region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
-    /// let first = region.as_mut_ptr();
-    /// assert!(!first.is_null());
-    /// ```
     pub fn as_mut_ptr(&mut self) -> *mut u8 {
         self.map.as_mut_ptr()
     }
 
     /// The mapped bytes; index 0 is file offset [`Region::ofs_begin`].
-    ///
-    /// ```no_run
-    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
-    /// assert_eq!(region.as_slice().len() as u64, region.size());
-    /// ```
     pub fn as_slice(&self) -> &[u8] {
         &self.map
     }
 
     /// Whether the file was truncated under this region and a read past its new end was
     /// turned into zeros (see [`crate::guard`]).
-    ///
-    /// ```no_run
-    /// # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
-    /// assert!(!region.is_truncated());
-    /// ```
     pub fn is_truncated(&self) -> bool {
         self.guard.as_ref().is_some_and(Guard::is_truncated)
     }
@@ -226,7 +180,14 @@ impl Region {
     /// region.advise(smmap_core::Advice::Random).unwrap();
     /// ```
     pub fn advise(&self, advice: Advice) -> Result<()> {
-        advise_map(&self.map, advice).map_err(|e| Error::io(e, "madvise", None))
+        os::advise(&self.map, advice).map_err(|e| Error::io(e, "madvise", None))
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+impl Drop for Region {
+    fn drop(&mut self) {
+        crate::fault::unmapped();
     }
 }
 
@@ -251,38 +212,4 @@ fn clamped_len(ofs: u64, size: u64, file_size: u64) -> Result<u64> {
     }
     let rest = file_size - ofs;
     Ok(if size == 0 { rest } else { size.min(rest) })
-}
-
-/// Prefaults for reading (Linux 5.14+: MADV_POPULATE_READ maps the page-cache pages, reading
-/// them in first if need be); elsewhere, and on older kernels, asks for read-ahead instead.
-/// Either way only a hint: a failure costs speed, never correctness.
-#[cfg(unix)]
-fn prefault(map: &MmapMut, populate: bool) {
-    if !populate {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    if map.advise(memmap2::Advice::PopulateRead).is_ok() {
-        return;
-    }
-    let _ = map.advise(memmap2::Advice::WillNeed);
-}
-
-#[cfg(not(unix))]
-fn prefault(_map: &MmapMut, _populate: bool) {}
-
-#[cfg(unix)]
-fn advise_map(map: &MmapMut, advice: Advice) -> std::io::Result<()> {
-    let advice = match advice {
-        Advice::Normal => memmap2::Advice::Normal,
-        Advice::Sequential => memmap2::Advice::Sequential,
-        Advice::Random => memmap2::Advice::Random,
-        Advice::WillNeed => memmap2::Advice::WillNeed,
-    };
-    map.advise(advice)
-}
-
-#[cfg(not(unix))]
-fn advise_map(_map: &MmapMut, _advice: Advice) -> std::io::Result<()> {
-    Ok(())
 }

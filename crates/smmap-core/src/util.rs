@@ -4,8 +4,6 @@
 
 use std::sync::OnceLock;
 
-use crate::region::Region;
-
 /// The granularity mapping offsets must be multiples of, as the OS reports it: the page size
 /// on Unix, the allocation granularity (65536) on Windows.
 ///
@@ -15,34 +13,7 @@ use crate::region::Region;
 /// ```
 pub fn allocation_granularity() -> u64 {
     static GRANULARITY: OnceLock<u64> = OnceLock::new();
-    *GRANULARITY.get_or_init(query_granularity)
-}
-
-#[cfg(unix)]
-fn query_granularity() -> u64 {
-    // SAFETY: sysconf only reads a system constant; it has no memory-safety preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    // sysconf reports -1 only for unknown names; 4096 is the universal fallback.
-    u64::try_from(page).ok().filter(|&p| p > 0).unwrap_or(4096)
-}
-
-#[cfg(windows)]
-fn query_granularity() -> u64 {
-    use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
-    let mut info = std::mem::MaybeUninit::<SYSTEM_INFO>::zeroed();
-    // SAFETY: GetSystemInfo fills the struct we own and cannot fail.
-    unsafe { GetSystemInfo(info.as_mut_ptr()) };
-    // SAFETY: the struct was zeroed (a valid SYSTEM_INFO) and then filled by the OS.
-    let granularity = unsafe { info.assume_init() }.dwAllocationGranularity;
-    // 65536 on every Windows so far; keep it if the OS ever reports nonsense.
-    Some(u64::from(granularity))
-        .filter(|g| g.is_power_of_two())
-        .unwrap_or(65536)
-}
-
-#[cfg(not(any(unix, windows)))]
-fn query_granularity() -> u64 {
-    4096
+    *GRANULARITY.get_or_init(crate::os::allocation_granularity)
 }
 
 /// Rounds `num` down to a multiple of the granularity (floor semantics, also for negative
@@ -101,15 +72,13 @@ impl MapWindow {
         MapWindow { ofs, size }
     }
 
-    /// The window an existing region occupies.
+    /// The window `[ofs, ofs + size)` of file offsets, saturating at `i64::MAX`.
     ///
-    /// ```no_run
-    /// use smmap_core::{FileKey, MapWindow, Region};
-    /// let region = Region::map(&FileKey::Path("data.bin".into()), 0, 0, 0).unwrap();
-    /// assert_eq!(MapWindow::from_region(&region).ofs_end() as u64, region.ofs_end());
     /// ```
-    pub fn from_region(region: &Region) -> Self {
-        MapWindow::new(to_i64(region.ofs_begin()), to_i64(region.size()))
+    /// assert_eq!(smmap_core::MapWindow::of_file_range(10, u64::MAX).size, i64::MAX);
+    /// ```
+    pub fn of_file_range(ofs: u64, size: u64) -> Self {
+        MapWindow::new(saturating_i64(ofs), saturating_i64(size))
     }
 
     /// One past the last byte.
@@ -171,6 +140,6 @@ impl MapWindow {
 }
 
 /// File offsets never reach `i64::MAX`; saturate rather than wrap if one ever claims to.
-pub(crate) fn to_i64(value: u64) -> i64 {
+pub(crate) fn saturating_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }

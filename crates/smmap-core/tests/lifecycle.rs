@@ -1,10 +1,10 @@
 mod common;
 
-use common::{check_invariants, granularity_is_4k, layout, pattern, SimCursor, TempFile};
+use common::{keeping, Retired, check_invariants, granularity_is_4k, layout, pattern, SimCursor, TempFile};
 use smmap_core::{Config, Error, FileKey, Manager};
 
-fn sliding(window_size: u64) -> Manager {
-    Manager::new(Config {
+fn sliding(window_size: u64) -> Manager<Retired> {
+    keeping(Config {
         window_size,
         ..Config::sliding_default()
     })
@@ -53,11 +53,11 @@ fn client_count_through_the_manager() {
         (manager.num_file_handles(), manager.mapped_memory_size()),
         (0, 0)
     );
-    let retired = manager.take_retired();
+    let retired = manager.retirement().take();
     assert_eq!(retired.len(), 1);
     assert_eq!(retired[0].0, id);
     assert_eq!(retired[0].1.ofs_begin(), 0);
-    assert!(manager.take_retired().is_empty());
+    assert!(manager.retirement().take().is_empty());
 
     manager.unuse_region(id).unwrap();
     assert!(
@@ -109,7 +109,7 @@ fn growth_with_an_unaligned_tail_retires_the_unused_region() {
     let new = manager.use_region(f, 12_000, 100, 0).unwrap().unwrap();
     assert_eq!(layout(&manager, f), vec![(8192, 16384, 2)]);
     assert!(manager.region(old).is_none());
-    assert_eq!(manager.take_retired().len(), 1);
+    assert_eq!(manager.retirement().take().len(), 1);
     let data = pattern(0..30_000);
     check_invariants(&manager, &[(f, &data)], 0);
     assert!(manager.region(new).unwrap().includes_ofs(12_000));
@@ -151,7 +151,7 @@ fn growth_with_an_unaligned_tail_orphans_the_used_region() {
 
     reader.unuse_region(&mut manager);
     assert!(manager.region(old).is_none());
-    assert_eq!(manager.take_retired().len(), 1);
+    assert_eq!(manager.retirement().take().len(), 1);
     assert_eq!(manager.mapped_memory_size(), 16384);
     check_invariants(&manager, &[(f, &data)], 0);
 }
@@ -159,7 +159,7 @@ fn growth_with_an_unaligned_tail_orphans_the_used_region() {
 #[test]
 fn static_manager_remaps_a_grown_file() {
     let file = TempFile::patterned(10_000, "static-grow");
-    let mut manager = Manager::new(Config::static_default());
+    let mut manager = keeping(Config::static_default());
     let f = manager.file(file.key()).unwrap();
     let old = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
     file.grow_to(20_000);
@@ -190,7 +190,7 @@ fn release_region_unmaps_even_when_used() {
         (manager.num_file_handles(), manager.mapped_memory_size()),
         (0, 0)
     );
-    assert_eq!(manager.take_retired().len(), 1);
+    assert_eq!(manager.retirement().take().len(), 1);
     manager.unuse_region(id).unwrap();
     assert!(!manager.release_region(id).unwrap());
     assert_eq!(manager.stats().evictions, 0);
@@ -206,7 +206,7 @@ fn close_retires_everything_and_refuses_later_use() {
     manager.unuse_region(other).unwrap();
     manager.close();
     assert!(manager.is_closed());
-    assert_eq!(manager.take_retired().len(), 2);
+    assert_eq!(manager.retirement().take().len(), 2);
     assert_eq!(
         (
             manager.num_file_handles(),
@@ -221,7 +221,7 @@ fn close_retires_everything_and_refuses_later_use() {
     assert_eq!(manager.collect(), 0);
     manager.unuse_region(held).unwrap();
     manager.close();
-    assert!(manager.take_retired().is_empty());
+    assert!(manager.retirement().take().is_empty());
 }
 
 #[cfg(not(windows))]
@@ -234,7 +234,7 @@ fn force_map_handle_removal_is_a_no_op_off_windows() {
     let base = file.path().parent().unwrap().to_path_buf();
     assert_eq!(manager.force_map_handle_removal_win(&base), 0);
     assert!(manager.region(id).is_some());
-    assert!(manager.take_retired().is_empty());
+    assert!(manager.retirement().take().is_empty());
 }
 
 #[test]
@@ -285,7 +285,7 @@ fn advice_and_populate_apply_to_new_regions() {
         populate: true,
         ..Config::sliding_default()
     };
-    let mut manager = Manager::new(config);
+    let mut manager = keeping(config);
     let f = manager.file(file.key()).unwrap();
     let mut cursor = SimCursor::new(f);
     assert!(cursor.use_region(&mut manager, 50_000, 1000));

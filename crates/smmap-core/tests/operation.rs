@@ -1,7 +1,7 @@
 mod common;
 
-use common::{check_invariants, pattern, Prng, SimCursor, TempFile, K};
-use smmap_core::{align_to_mmap, Config, Error, FileKey, Manager};
+use common::{keeping, check_invariants, pattern, Prng, SimCursor, TempFile, K};
+use smmap_core::{align_to_mmap, Config, Error, FileKey};
 
 fn configs() -> [Config; 2] {
     let limits = |config: Config| Config {
@@ -41,7 +41,7 @@ fn test_memman_operation_from_smmap() {
 
 fn run_operation(config: Config, key: FileKey, data: &[u8]) {
     let window_size = config.window_size;
-    let mut man = Manager::new(config);
+    let mut man = keeping(config);
     let f = man.file(key).unwrap();
     let mut c = SimCursor::new(f);
     assert_eq!((man.num_open_files(), man.mapped_memory_size()), (0, 0));
@@ -122,7 +122,7 @@ fn run_operation(config: Config, key: FileKey, data: &[u8]) {
     assert!(man.collect() > 0);
     assert_eq!(man.num_file_handles(), 0);
     assert_eq!(man.mapped_memory_size(), 0);
-    assert!(!man.take_retired().is_empty());
+    assert!(!man.retirement().take().is_empty());
 }
 
 /// Random operations over several files and configurations, checking every invariant of
@@ -154,7 +154,7 @@ fn randomized_invariants() {
 
 fn run_random_steps(config: Config, files: &[TempFile], data: &[Vec<u8>], seed: u64) -> u64 {
     let mut limited = 0;
-    let mut man = Manager::new(config);
+    let mut man = keeping(config);
     let ids: Vec<_> = files.iter().map(|f| man.file(f.key()).unwrap()).collect();
     let mut cursors: Vec<SimCursor> = ids.iter().map(|&f| SimCursor::new(f)).collect();
     let mut rng = Prng::new(seed);
@@ -194,7 +194,6 @@ fn run_random_steps(config: Config, files: &[TempFile], data: &[Vec<u8>], seed: 
             .map(|(&f, d)| (f, d.as_slice()))
             .collect();
         check_invariants(&man, &files, 0);
-        drop(man.take_retired());
     }
     limited
 }

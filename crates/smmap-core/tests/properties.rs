@@ -100,7 +100,6 @@ proptest! {
             }
             let listed: Vec<_> = ids.iter().zip(&data).map(|(&f, d)| (f, d.as_slice())).collect();
             check_invariants(&manager, &listed, 0);
-            drop(manager.take_retired());
         }
         for cursor in &mut cursors {
             cursor.unuse_region(&mut manager);

@@ -2,7 +2,7 @@ mod common;
 
 use common::{granularity_is_4k, pattern, TempFile, K};
 use smmap_core::{
-    align_to_mmap, allocation_granularity, file_size, Error, FileKey, MapWindow, Region,
+    align_to_mmap, allocation_granularity, file_size, Error, FileKey, Region,
 };
 
 /// smmap's test_util.test_region.
@@ -33,7 +33,7 @@ fn test_region_from_smmap() {
 
     drop(file);
     assert_eq!(rfull.client_count(), 1);
-    let window = MapWindow::from_region(&rfull);
+    let window = rfull.window();
     assert_eq!(window.ofs as u64, rfull.ofs_begin());
     assert_eq!(window.ofs_end() as u64, rfull.ofs_end());
     assert!(rhalfofs.as_slice() == &pattern(rofs..K)[..]);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use smmap_core::{allocation_granularity, FileId, FileKey, Manager};
+use smmap_core::{allocation_granularity, Config, FileId, FileKey, Manager, Region, RegionId, Retire};
 
 /// smmap's `k_window_test_size`.
 pub const K: u64 = 8_005_195;
@@ -83,6 +83,29 @@ impl Drop for TempFile {
     }
 }
 
+/// A retirement policy that keeps what the manager lets go of (still mapped) until taken, so
+/// tests can count and inspect it.
+#[derive(Default)]
+pub struct Retired(Vec<(RegionId, Region)>);
+
+impl Retire for Retired {
+    fn retire(&mut self, id: RegionId, region: Region) {
+        self.0.push((id, region));
+    }
+}
+
+impl Retired {
+    /// What was retired since the last call; dropping it unmaps it.
+    pub fn take(&mut self) -> Vec<(RegionId, Region)> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// A manager whose retired regions tests can take with `retirement().take()`.
+pub fn keeping(config: Config) -> Manager<Retired> {
+    Manager::with_retire(config, Retired::default())
+}
+
 /// xorshift64*: reproducible without a rand crate.
 pub struct Prng(u64);
 
@@ -105,7 +128,7 @@ impl Prng {
 }
 
 /// `(start, size, client count)` of each listed region of a file.
-pub fn layout(manager: &Manager, file: FileId) -> Vec<(u64, u64, i64)> {
+pub fn layout<R: Retire>(manager: &Manager<R>, file: FileId) -> Vec<(u64, u64, i64)> {
     manager
         .regions_of(file)
         .into_iter()
@@ -116,9 +139,9 @@ pub fn layout(manager: &Manager, file: FileId) -> Vec<(u64, u64, i64)> {
         .collect()
 }
 
-/// Every invariant of the reference §2.3 plus the counters, for files with known bytes.
+/// Every invariant of smmap's region lists (sorted, aligned, no overlap, true bytes) plus the counters, for files with known bytes.
 /// `orphans` is how many counted regions are expected outside every list.
-pub fn check_invariants(manager: &Manager, files: &[(FileId, &[u8])], orphans: u64) {
+pub fn check_invariants<R: Retire>(manager: &Manager<R>, files: &[(FileId, &[u8])], orphans: u64) {
     let granularity = allocation_granularity();
     let mut listed = 0u64;
     let mut listed_bytes = 0u64;
@@ -153,7 +176,7 @@ pub fn check_invariants(manager: &Manager, files: &[(FileId, &[u8])], orphans: u
     assert!(stats.peak_mapped_bytes >= stats.mapped_bytes);
 }
 
-/// smmap's `WindowCursor` on top of the manager, as the binding drives it (reference §3.2).
+/// smmap's `WindowCursor` on top of the manager, as the binding drives it.
 pub struct SimCursor {
     pub file: FileId,
     pub region: Option<smmap_core::RegionId>,
@@ -173,14 +196,14 @@ impl SimCursor {
 
     /// Keeps the current region if it contains `offset`, else asks the manager; false when
     /// the offset is past the end (the cursor is then invalid).
-    pub fn use_region(&mut self, manager: &mut Manager, offset: u64, size: u64) -> bool {
+    pub fn use_region<R: Retire>(&mut self, manager: &mut Manager<R>, offset: u64, size: u64) -> bool {
         self.try_use_region(manager, offset, size).unwrap()
     }
 
     /// As `use_region`, passing the manager's error on.
-    pub fn try_use_region(
+    pub fn try_use_region<R: Retire>(
         &mut self,
-        manager: &mut Manager,
+        manager: &mut Manager<R>,
         offset: u64,
         size: u64,
     ) -> smmap_core::Result<bool> {
@@ -211,13 +234,13 @@ impl SimCursor {
         Ok(true)
     }
 
-    pub fn unuse_region(&mut self, manager: &mut Manager) {
+    pub fn unuse_region<R: Retire>(&mut self, manager: &mut Manager<R>) {
         if let Some(id) = self.region.take() {
             manager.unuse_region(id).unwrap();
         }
     }
 
-    pub fn bytes<'m>(&self, manager: &'m Manager) -> &'m [u8] {
+    pub fn bytes<'m, R: Retire>(&self, manager: &'m Manager<R>) -> &'m [u8] {
         let region = manager.region(self.region.unwrap()).unwrap();
         let start = (self.ofs - region.ofs_begin()) as usize;
         &region.as_slice()[start..start + self.size as usize]

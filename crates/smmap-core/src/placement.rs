@@ -1,4 +1,5 @@
-//! Where smmap's sliding manager puts a new window (reference §2.3), as pure arithmetic.
+//! Where smmap's sliding manager puts a new window, as pure arithmetic: grow left towards
+//! the previous region, then right, align to granules, clamp to the next region or the end.
 
 use crate::util::MapWindow;
 
@@ -6,7 +7,7 @@ use crate::util::MapWindow;
 /// previous region or the file start) and the start of `right` (the next region or the end
 /// of the file): grow left up to `cap` bytes in total, then right, align to granules, and
 /// clamp to `right`.
-pub(super) fn plan_window(
+pub(crate) fn plan_window(
     offset: i64,
     size: i64,
     left: &MapWindow,

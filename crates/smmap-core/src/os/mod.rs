@@ -1,0 +1,48 @@
+//! Everything that differs between operating systems, one file per OS (`unix.rs`,
+//! `windows.rs`), so the rest of the crate is written once. Every function here speaks
+//! `std::io` and plain numbers; the crate's own types live above this layer.
+
+#[cfg_attr(unix, path = "unix.rs")]
+#[cfg_attr(windows, path = "windows.rs")]
+mod imp;
+
+#[cfg(not(any(unix, windows)))]
+compile_error!("smmap-core supports Unix and Windows");
+
+pub use imp::{
+    advise, allocation_granularity, borrow_fd, exhaustion, install_fault_handler, open_options,
+    prefault, raw_file, read_only_open_flags, zero_page, RawFile,
+};
+
+#[cfg(feature = "fault-injection")]
+pub use imp::out_of_memory;
+
+/// An access-pattern hint for the pages of a mapping (`madvise`; ignored where the OS has
+/// no such call).
+///
+/// ```
+/// assert_eq!(smmap_core::Advice::default(), smmap_core::Advice::Normal);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Advice {
+    #[default]
+    Normal,
+    Sequential,
+    Random,
+    WillNeed,
+}
+
+/// An OS resource whose exhaustion a user can fix by raising a limit or freeing some.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exhaustion {
+    /// This process's open-file limit (EMFILE).
+    ProcessFiles,
+    /// The system-wide file table (ENFILE).
+    SystemFiles,
+    /// Address space, mapping count or commit charge (ENOMEM/EAGAIN from a mapping call).
+    Mappings,
+}
+
+/// What the fault handler is told: the faulting address. It returns true when it made the
+/// access succeed (the fault was ours), false to pass the fault on.
+pub type FaultHandler = fn(usize) -> bool;

@@ -1,0 +1,219 @@
+//! POSIX: `sysconf` for the page size, `open(2)` flags, `fstat` on borrowed fds, `madvise`,
+//! and the `SIGBUS` handler that lets a truncated mapping read zeros instead of killing us.
+
+use std::fs::OpenOptions;
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+
+use memmap2::MmapMut;
+
+use super::{Advice, Exhaustion, FaultHandler};
+
+/// A descriptor as `mmap` takes it.
+pub type RawFile = std::os::unix::io::RawFd;
+
+/// The page size; 4096 if the OS will not say.
+pub fn allocation_granularity() -> u64 {
+    // SAFETY: sysconf only reads a system constant; it has no memory-safety preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(page).ok().filter(|&p| p > 0).unwrap_or(4096)
+}
+
+/// A read-only open with the caller's extra `flags` (std strips the access-mode bits, so
+/// read-only stays read-only), minus those that would change the file system.
+pub fn open_options(flags: i32) -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.read(true).custom_flags(read_only_open_flags(flags));
+    options
+}
+
+/// `flags` without the open flags that change the file system even on a read-only open:
+/// Linux truncates on `O_TRUNC` whatever the access mode, and `O_CREAT`/`O_TMPFILE` create.
+pub fn read_only_open_flags(flags: i32) -> i32 {
+    flags & !WRITING_FLAGS
+}
+
+/// O_TMPFILE without the O_DIRECTORY bits it includes, which only make the open fail.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const WRITING_FLAGS: i32 =
+    libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL | (libc::O_TMPFILE & !libc::O_DIRECTORY);
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const WRITING_FLAGS: i32 = libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL;
+
+/// The descriptor of an open file, as `mmap` takes it.
+pub fn raw_file(file: &std::fs::File) -> RawFile {
+    std::os::unix::io::AsRawFd::as_raw_fd(file)
+}
+
+/// The caller's descriptor as `mmap` takes it, and the file's size.
+pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes a whole `struct stat` into the buffer we own and touches nothing
+    // else; an invalid fd makes it fail with EBADF instead of reading memory.
+    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fstat returned 0, so it initialised the struct.
+    let stat = unsafe { stat.assume_init() };
+    Ok((fd, u64::try_from(stat.st_size).unwrap_or(0)))
+}
+
+/// The resource an OS error says ran out, if a limit explains it. `mapping` tells whether
+/// the error came from the mapping call, where ENOMEM/EAGAIN mean address space or map count.
+pub fn exhaustion(error: &io::Error, mapping: bool) -> Option<Exhaustion> {
+    match error.raw_os_error()? {
+        libc::EMFILE => Some(Exhaustion::ProcessFiles),
+        libc::ENFILE => Some(Exhaustion::SystemFiles),
+        libc::ENOMEM | libc::EAGAIN if mapping => Some(Exhaustion::Mappings),
+        _ => None,
+    }
+}
+
+/// The error a refused mapping reports.
+#[cfg(feature = "fault-injection")]
+pub fn out_of_memory() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOMEM)
+}
+
+/// Passes an access-pattern hint to the kernel for the whole mapping.
+pub fn advise(map: &MmapMut, advice: Advice) -> io::Result<()> {
+    map.advise(match advice {
+        Advice::Normal => memmap2::Advice::Normal,
+        Advice::Sequential => memmap2::Advice::Sequential,
+        Advice::Random => memmap2::Advice::Random,
+        Advice::WillNeed => memmap2::Advice::WillNeed,
+    })
+}
+
+/// Prefaults for reading. Never MAP_POPULATE: on a private writable mapping it prefaults
+/// for writing, copying every page into anonymous memory (5x slower than no prefault, and
+/// the copies count against RSS). Linux 5.14+ has MADV_POPULATE_READ, which maps the
+/// page-cache pages; elsewhere read-ahead is the best hint. Failure costs speed only.
+pub fn prefault(map: &MmapMut) {
+    #[cfg(target_os = "linux")]
+    if map.advise(memmap2::Advice::PopulateRead).is_ok() {
+        return;
+    }
+    let _ = map.advise(memmap2::Advice::WillNeed);
+}
+
+/// Installs `handler` for `SIGBUS` once per process (later calls only report whether the
+/// first succeeded). A fault the handler does not claim goes to the action that was in
+/// place before, or ends the process as it would have without us.
+pub fn install_fault_handler(handler: FaultHandler) -> bool {
+    sigbus::install(handler)
+}
+
+mod sigbus {
+    use std::mem::MaybeUninit;
+    use std::sync::OnceLock;
+
+    use super::FaultHandler;
+
+    struct Installed {
+        handler: FaultHandler,
+        /// The action before ours, to pass foreign faults on to.
+        previous: libc::sigaction,
+    }
+
+    static INSTALLED: OnceLock<Option<Installed>> = OnceLock::new();
+
+    pub fn install(handler: FaultHandler) -> bool {
+        INSTALLED
+            .get_or_init(|| {
+                // SAFETY: sigaction is plain data; all-zero is a valid empty action.
+                let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+                action.sa_sigaction = on_sigbus as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                let mut previous = MaybeUninit::<libc::sigaction>::zeroed();
+                // SAFETY: both structs are valid for the call; `on_sigbus` has the
+                // SA_SIGINFO signature and only does async-signal-safe work.
+                let installed = unsafe {
+                    libc::sigemptyset(&mut action.sa_mask);
+                    libc::sigaction(libc::SIGBUS, &action, previous.as_mut_ptr())
+                } == 0;
+                // SAFETY: sigaction filled `previous` when it succeeded.
+                installed.then(|| Installed {
+                    handler,
+                    previous: unsafe { previous.assume_init() },
+                })
+            })
+            .is_some()
+    }
+
+    extern "C" fn on_sigbus(
+        signal: libc::c_int,
+        info: *mut libc::siginfo_t,
+        context: *mut libc::c_void,
+    ) {
+        let Some(Some(installed)) = INSTALLED.get() else {
+            return;
+        };
+        // SAFETY: the kernel passes a valid siginfo for an SA_SIGINFO handler.
+        let address = unsafe { fault_address(info) };
+        if !(installed.handler)(address) {
+            pass_on(&installed.previous, signal, info, context);
+        }
+    }
+
+    /// Gives a fault that is not ours to the previous action, or to the default one.
+    fn pass_on(
+        previous: &libc::sigaction,
+        signal: libc::c_int,
+        info: *mut libc::siginfo_t,
+        context: *mut libc::c_void,
+    ) {
+        if previous.sa_flags & libc::SA_SIGINFO != 0 {
+            // SAFETY: an SA_SIGINFO action's handler has this signature.
+            let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                unsafe { std::mem::transmute(previous.sa_sigaction) };
+            handler(signal, info, context);
+        } else if previous.sa_sigaction != libc::SIG_DFL && previous.sa_sigaction != libc::SIG_IGN
+        {
+            // SAFETY: a plain handler takes the signal number only.
+            let handler: extern "C" fn(libc::c_int) =
+                unsafe { std::mem::transmute(previous.sa_sigaction) };
+            handler(signal);
+        } else {
+            // SAFETY: restoring the default action is async-signal-safe; returning makes the
+            // access fault again and the default action end the process, as it would have
+            // without us.
+            unsafe { libc::signal(libc::SIGBUS, libc::SIG_DFL) };
+        }
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    unsafe fn fault_address(info: *mut libc::siginfo_t) -> usize {
+        // SAFETY: the caller passes the kernel's siginfo.
+        unsafe { (*info).si_addr() as usize }
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    unsafe fn fault_address(info: *mut libc::siginfo_t) -> usize {
+        // SAFETY: the caller passes the kernel's siginfo.
+        unsafe { (*info).si_addr as usize }
+    }
+}
+
+/// Replaces the page holding `address` with a private zero page, keeping the range mapped so
+/// a faulting read retries and succeeds. Async-signal-safe (one `mmap` call).
+///
+/// # Safety
+///
+/// The page must belong to a mapping the caller owns and that nothing else will unmap
+/// meanwhile.
+pub unsafe fn zero_page(address: usize, page_size: usize) -> bool {
+    let page = address & !(page_size - 1);
+    // SAFETY: the caller owns the mapping holding `page`; MAP_FIXED replaces only that page.
+    let zeroed = unsafe {
+        libc::mmap(
+            page as *mut libc::c_void,
+            page_size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    zeroed != libc::MAP_FAILED
+}

@@ -1,0 +1,106 @@
+//! Windows: the allocation granularity from `GetSystemInfo`, files opened with full sharing,
+//! and borrowed CRT descriptors. Windows refuses to truncate a file while a view of it exists,
+//! so there is no fault to survive and no handler to install.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::windows::fs::OpenOptionsExt;
+use std::os::windows::io::{FromRawHandle, RawHandle};
+
+use memmap2::MmapMut;
+
+use super::{Advice, Exhaustion, FaultHandler};
+
+/// A handle as `CreateFileMapping` takes it.
+pub type RawFile = RawHandle;
+
+/// The allocation granularity mapping offsets must be multiples of (65536 so far).
+pub fn allocation_granularity() -> u64 {
+    use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
+    let mut info = std::mem::MaybeUninit::<SYSTEM_INFO>::zeroed();
+    // SAFETY: GetSystemInfo fills the struct we own and cannot fail.
+    unsafe { GetSystemInfo(info.as_mut_ptr()) };
+    // SAFETY: the struct was zeroed (a valid SYSTEM_INFO) and then filled by the OS.
+    let granularity = unsafe { info.assume_init() }.dwAllocationGranularity;
+    Some(u64::from(granularity))
+        .filter(|g| g.is_power_of_two())
+        .unwrap_or(65536)
+}
+
+/// A read-only open that lets other processes read, write, rename and delete the file, as
+/// POSIX does; Windows itself refuses truncation and deletion while a view exists
+/// (`forceMapHandleRemovalWin` lifts that). Caller flags do not apply to `CreateFileW`.
+pub fn open_options(_flags: i32) -> OpenOptions {
+    use windows_sys::Win32::Storage::FileSystem::{
+        FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+    };
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+    options
+}
+
+/// `flags` without those that would truncate or create the file, in the CRT's numbering that
+/// Node's `fs.constants` uses here: the facade's positional reads pass them to `fs.openSync`.
+pub fn read_only_open_flags(flags: i32) -> i32 {
+    flags & !(libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL)
+}
+
+/// The handle of an open file, as `CreateFileMapping` takes it.
+pub fn raw_file(file: &File) -> RawFile {
+    std::os::windows::io::AsRawHandle::as_raw_handle(file)
+}
+
+/// The OS handle behind a CRT descriptor, and the file's size.
+pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
+    // SAFETY: get_osfhandle only looks the fd up in the CRT's table; unknown fds give -1.
+    let handle = unsafe { libc::get_osfhandle(fd) };
+    if handle == -1 {
+        // ERROR_INVALID_HANDLE
+        return Err(io::Error::from_raw_os_error(6));
+    }
+    let handle = handle as RawHandle;
+    // SAFETY: the handle is open (the CRT just returned it) and ManuallyDrop guarantees we
+    // never close what belongs to the caller's fd.
+    let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
+    Ok((handle, file.metadata()?.len()))
+}
+
+/// ERROR_TOO_MANY_OPEN_FILES; from a mapping call, ERROR_NOT_ENOUGH_MEMORY,
+/// ERROR_OUTOFMEMORY and ERROR_COMMITMENT_LIMIT. Windows has no system-wide file table error.
+pub fn exhaustion(error: &io::Error, mapping: bool) -> Option<Exhaustion> {
+    match error.raw_os_error()? {
+        4 => Some(Exhaustion::ProcessFiles),
+        8 | 14 | 1455 if mapping => Some(Exhaustion::Mappings),
+        _ => None,
+    }
+}
+
+/// The error a refused mapping reports (ERROR_NOT_ENOUGH_MEMORY).
+#[cfg(feature = "fault-injection")]
+pub fn out_of_memory() -> io::Error {
+    io::Error::from_raw_os_error(8)
+}
+
+/// Windows has no `madvise`: hints are accepted and ignored.
+pub fn advise(_map: &MmapMut, _advice: Advice) -> io::Result<()> {
+    Ok(())
+}
+
+/// No prefaulting hint is used on Windows.
+pub fn prefault(_map: &MmapMut) {}
+
+/// Nothing to install: a mapped file cannot be truncated here.
+pub fn install_fault_handler(_handler: FaultHandler) -> bool {
+    false
+}
+
+/// Never called: there is no fault handler.
+///
+/// # Safety
+///
+/// None; present so the guard compiles the same on every OS.
+pub unsafe fn zero_page(_address: usize, _page_size: usize) -> bool {
+    false
+}

@@ -1,104 +1,162 @@
-//! Core errors become JavaScript errors the way Node's own modules shape them: an `Error`
-//! subclass with a stable `code`, and for OS failures the `errno`, `syscall` and `path` that
-//! `fs` sets, so callers can handle both with the same code.
+//! Core errors become JavaScript errors through one factory the facade registers at load
+//! (`setErrorFactory`): this side only describes an error (its class, code, message and, for
+//! OS failures, the `errno`, `syscall` and `path` that `fs` sets), so every error the package
+//! throws is built in one place and worded once.
 
-use std::ffi::CString;
+use std::cell::Cell;
 use std::ptr;
 
-use napi::{sys, Env, Status};
+use napi::{sys, Env, JsValue, Status};
+use napi_derive::napi;
 use smmap_core::Error;
 
-/// Which JavaScript constructor an error is thrown with.
-#[derive(Clone, Copy)]
-enum Class {
-    Error,
-    RangeError,
-    TypeError,
+thread_local! {
+    /// The factory of the environment on this thread (the main thread or one worker each),
+    /// as `(env, reference)`. Never freed: it lives as long as the environment's thread.
+    static FACTORY: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Registers `factory(className, code, message, errno?, syscall?, path?) => Error`, the one
+/// place errors are built.
+#[napi(ts_args_type = "factory: (className: string, code: string, message: string, errno?: number, syscall?: string, path?: string) => Error")]
+pub fn set_error_factory(env: Env, factory: napi::bindgen_prelude::Unknown) -> napi::Result<()> {
+    let mut reference = ptr::null_mut();
+    // SAFETY: `factory` is a value of this call's environment; a strong reference keeps the
+    // function alive for the life of the environment.
+    let status = unsafe { sys::napi_create_reference(env.raw(), factory.raw(), 1, &mut reference) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("could not keep the error factory"));
+    }
+    FACTORY.with(|cell| cell.set((env.raw() as usize, reference as usize)));
+    Ok(())
 }
 
 /// Throws `err` as a JavaScript exception and returns the marker napi-rs uses to leave it
 /// pending instead of throwing a second error over it.
 pub fn throw(env: &Env, err: Error) -> napi::Error {
-    let (class, code, message) = describe(&err);
-    // SAFETY: `env` is the live environment of the current call; every value created here is
-    // used before the call returns, inside its handle scope.
-    unsafe {
-        if let Some(error) = create(env.raw(), class, &code, &message) {
-            if let Error::Io {
-                source,
-                syscall,
-                path,
-            } = &err
-            {
-                set_number(env.raw(), error, "errno", os_errno(source));
-                set_string(env.raw(), error, "syscall", syscall);
-                if let Some(path) = path {
-                    set_string(env.raw(), error, "path", &path.to_string_lossy());
-                }
-            }
-            sys::napi_throw(env.raw(), error);
-        }
-    }
-    napi::Error::new(Status::PendingException, message)
+    let description = describe(&err);
+    // SAFETY: `env` is the live environment of the current call.
+    unsafe { throw_described(env.raw(), &description) };
+    napi::Error::new(Status::PendingException, description.message)
 }
 
 /// Throws a `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'` for arguments the facade could not
 /// have validated (it always does; this keeps the binding safe when called directly).
 pub fn invalid_arg(env: &Env, message: &str) -> napi::Error {
+    let description = Description {
+        class: "TypeError",
+        code: "ERR_INVALID_ARG_TYPE".into(),
+        message: message.to_owned(),
+        os: None,
+    };
     // SAFETY: as in `throw`.
-    unsafe {
-        if let Some(error) = create(env.raw(), Class::TypeError, "ERR_INVALID_ARG_TYPE", message) {
-            sys::napi_throw(env.raw(), error);
-        }
-    }
+    unsafe { throw_described(env.raw(), &description) };
     napi::Error::new(Status::PendingException, message.to_owned())
 }
 
-fn describe(err: &Error) -> (Class, String, String) {
-    match err {
-        Error::Io {
-            source,
-            syscall,
-            path,
-        } => {
-            let code = os_code(source).to_owned();
-            let detail = os_detail(source);
-            let mut message = match path {
-                Some(path) => format!("{code}: {detail}, {syscall} '{}'", path.display()),
-                None => format!("{code}: {detail}, {syscall}"),
-            };
-            if let Some(hint) = err.hint() {
-                message.push_str("; ");
-                message.push_str(hint);
-            }
-            (Class::Error, code, message)
+struct Description {
+    class: &'static str,
+    code: String,
+    message: String,
+    /// `errno`, `syscall` and `path`, for OS failures.
+    os: Option<(f64, &'static str, Option<String>)>,
+}
+
+fn describe(err: &Error) -> Description {
+    let (class, code) = match err {
+        Error::Io { source, .. } => ("Error", os_code(source).to_owned()),
+        Error::OutOfRange(_) => ("RangeError", "ERR_OUT_OF_RANGE".into()),
+        Error::Limit { .. } => ("Error", "ERR_SMMAP_LIMIT".into()),
+        Error::ClientCount(_) => ("Error", "ERR_SMMAP_CLIENT_COUNT".into()),
+        Error::Closed => ("Error", "ERR_SMMAP_CLOSED".into()),
+        Error::UnknownRegion(_) => ("Error", "ERR_SMMAP_INVALID_CURSOR".into()),
+        Error::UnknownFile(_) => ("Error", "ERR_SMMAP_UNASSOCIATED".into()),
+    };
+    let Error::Io {
+        source,
+        syscall,
+        path,
+    } = err
+    else {
+        return Description {
+            class,
+            code,
+            message: err.to_string(),
+            os: None,
+        };
+    };
+    // Worded as `fs` words it: "ENOENT: no such file or directory, open '/x'", then the hint.
+    let mut message = format!("{code}: {}, {syscall}", os_detail(source));
+    if let Some(path) = path {
+        message.push_str(&format!(" '{}'", path.display()));
+    }
+    if let Some(hint) = err.hint() {
+        message.push_str("; ");
+        message.push_str(hint);
+    }
+    let path = path.as_ref().map(|p| p.to_string_lossy().into_owned());
+    Description {
+        class,
+        code,
+        message,
+        os: Some((os_errno(source), syscall, path)),
+    }
+}
+
+/// # Safety
+///
+/// `env` is the live environment of the current Node-API call.
+unsafe fn throw_described(env: sys::napi_env, description: &Description) {
+    let error = unsafe { build(env, description) };
+    if let Some(error) = error {
+        // SAFETY: as above; `error` was made in this call.
+        unsafe { sys::napi_throw(env, error) };
+    }
+}
+
+/// The error object, from the facade's factory (or, if none was registered because the
+/// binding is used on its own, a plain `Error` with the code).
+///
+/// # Safety
+///
+/// As [`throw_described`].
+unsafe fn build(env: sys::napi_env, d: &Description) -> Option<sys::napi_value> {
+    let (factory_env, reference) = FACTORY.with(Cell::get);
+    // SAFETY: every value below is created in `env` during this call.
+    unsafe {
+        let code = js_string(env, &d.code)?;
+        let message = js_string(env, &d.message)?;
+        if factory_env != env as usize || reference == 0 {
+            let mut error = ptr::null_mut();
+            let status = sys::napi_create_error(env, code, message, &mut error);
+            return (status == sys::Status::napi_ok).then_some(error);
         }
-        Error::OutOfRange(message) => (
-            Class::RangeError,
-            "ERR_OUT_OF_RANGE".into(),
-            message.clone(),
-        ),
-        Error::Limit { .. } => (Class::Error, "ERR_SMMAP_LIMIT".into(), err.to_string()),
-        Error::ClientCount(message) => (
-            Class::Error,
-            "ERR_SMMAP_CLIENT_COUNT".into(),
-            message.clone(),
-        ),
-        Error::Closed => (
-            Class::Error,
-            "ERR_SMMAP_CLOSED".into(),
-            "the manager is closed".into(),
-        ),
-        Error::UnknownRegion(_) => (
-            Class::Error,
-            "ERR_SMMAP_INVALID_CURSOR".into(),
-            err.to_string(),
-        ),
-        Error::UnknownFile(_) => (
-            Class::Error,
-            "ERR_SMMAP_UNASSOCIATED".into(),
-            err.to_string(),
-        ),
+        let mut factory = ptr::null_mut();
+        let status =
+            sys::napi_get_reference_value(env, reference as sys::napi_ref, &mut factory);
+        if status != sys::Status::napi_ok {
+            return None;
+        }
+        let mut args = vec![js_string(env, d.class)?, code, message];
+        if let Some((errno, syscall, path)) = &d.os {
+            args.push(js_number(env, *errno)?);
+            args.push(js_string(env, syscall)?);
+            if let Some(path) = path {
+                args.push(js_string(env, path)?);
+            }
+        }
+        let mut global = ptr::null_mut();
+        sys::napi_get_global(env, &mut global);
+        let mut error = ptr::null_mut();
+        let status = sys::napi_call_function(
+            env,
+            global,
+            factory,
+            args.len(),
+            args.as_ptr(),
+            &mut error,
+        );
+        (status == sys::Status::napi_ok).then_some(error)
     }
 }
 
@@ -160,48 +218,21 @@ fn os_code(source: &std::io::Error) -> &'static str {
 //
 // # Safety
 //
-// `env` is the live environment of the current Node-API call and `object` a value created in
-// it during that call; the values they make are used before the call returns.
-
-unsafe fn create(
-    env: sys::napi_env,
-    class: Class,
-    code: &str,
-    message: &str,
-) -> Option<sys::napi_value> {
-    let code = js_string(env, code)?;
-    let message = js_string(env, message)?;
-    let mut error = ptr::null_mut();
-    let status = match class {
-        Class::Error => sys::napi_create_error(env, code, message, &mut error),
-        Class::RangeError => sys::napi_create_range_error(env, code, message, &mut error),
-        Class::TypeError => sys::napi_create_type_error(env, code, message, &mut error),
-    };
-    (status == sys::Status::napi_ok).then_some(error)
-}
+// `env` is the live environment of the current Node-API call; the values they make are used
+// before the call returns.
 
 unsafe fn js_string(env: sys::napi_env, text: &str) -> Option<sys::napi_value> {
     let mut value = ptr::null_mut();
-    let status =
-        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value);
+    // SAFETY: the caller's contract; `text` outlives the call.
+    let status = unsafe {
+        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value)
+    };
     (status == sys::Status::napi_ok).then_some(value)
 }
 
-unsafe fn set_string(env: sys::napi_env, object: sys::napi_value, key: &str, text: &str) {
-    if let Some(value) = js_string(env, text) {
-        set(env, object, key, value);
-    }
-}
-
-unsafe fn set_number(env: sys::napi_env, object: sys::napi_value, key: &str, number: f64) {
+unsafe fn js_number(env: sys::napi_env, number: f64) -> Option<sys::napi_value> {
     let mut value = ptr::null_mut();
-    if sys::napi_create_double(env, number, &mut value) == sys::Status::napi_ok {
-        set(env, object, key, value);
-    }
-}
-
-unsafe fn set(env: sys::napi_env, object: sys::napi_value, key: &str, value: sys::napi_value) {
-    if let Ok(key) = CString::new(key) {
-        sys::napi_set_named_property(env, object, key.as_ptr(), value);
-    }
+    // SAFETY: the caller's contract.
+    let status = unsafe { sys::napi_create_double(env, number, &mut value) };
+    (status == sys::Status::napi_ok).then_some(value)
 }

@@ -1,15 +1,19 @@
 //! Node-API binding of `smmap-core`. Deliberately thin: argument shapes are checked by the
-//! TypeScript facade (`index.ts`), algorithms live in the core, and this crate only moves
-//! numbers across, turns core errors into Node-style errors, and owns the one rule the core
-//! cannot: every JavaScript view of a region is detached before the region is unmapped.
+//! TypeScript facade, algorithms and defaults live in the core, and this crate moves numbers
+//! across, describes core errors to the facade's error factory, and owns the one rule the
+//! core cannot: every JavaScript view of a region is detached before the region is unmapped.
 
 mod errors;
 mod flags;
 mod mailbox;
 mod manager;
 mod numbers;
+mod options;
 mod pinned;
 mod region;
+mod retire;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 mod view;
 
 use napi::bindgen_prelude::Either;
@@ -19,7 +23,9 @@ use smmap_core::{FileKey, MapWindow};
 
 use numbers::{i64_to_js, to_i64};
 
+pub use errors::set_error_factory;
 pub use manager::NativeManager;
+pub use options::{advice_names, Advice, ManagerOptions};
 pub use region::NativeRegion;
 
 /// The OS allocation granularity every region offset is a multiple of.
@@ -62,14 +68,7 @@ pub fn window_extend_left_to(
     other_size: f64,
     max_size: f64,
 ) -> Vec<f64> {
-    extend(
-        ofs,
-        size,
-        other_ofs,
-        other_size,
-        max_size,
-        MapWindow::extend_left_to,
-    )
+    extend(ofs, size, [other_ofs, other_size], max_size, MapWindow::extend_left_to)
 }
 
 /// `MapWindow.extendRightTo(other, maxSize)`: returns the new `[ofs, size]`.
@@ -81,14 +80,7 @@ pub fn window_extend_right_to(
     other_size: f64,
     max_size: f64,
 ) -> Vec<f64> {
-    extend(
-        ofs,
-        size,
-        other_ofs,
-        other_size,
-        max_size,
-        MapWindow::extend_right_to,
-    )
+    extend(ofs, size, [other_ofs, other_size], max_size, MapWindow::extend_right_to)
 }
 
 /// The current size of a file (stat for a path, fstat for an fd), as `MapRegionList.fileSize()`.
@@ -104,17 +96,13 @@ pub fn file_size(env: Env, path_or_fd: Either<String, u32>) -> napi::Result<f64>
 fn extend(
     ofs: f64,
     size: f64,
-    other_ofs: f64,
-    other_size: f64,
+    [other_ofs, other_size]: [f64; 2],
     max_size: f64,
     method: fn(&mut MapWindow, &MapWindow, i64),
 ) -> Vec<f64> {
     let mut window = MapWindow::new(to_i64(ofs), to_i64(size));
-    method(
-        &mut window,
-        &MapWindow::new(to_i64(other_ofs), to_i64(other_size)),
-        to_i64(max_size),
-    );
+    let other = MapWindow::new(to_i64(other_ofs), to_i64(other_size));
+    method(&mut window, &other, to_i64(max_size));
     window_to_js(window)
 }
 

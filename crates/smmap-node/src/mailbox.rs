@@ -3,20 +3,44 @@
 //! that unmaps leaves the retired region ids here instead of the facade asking for them with
 //! a call of its own (a Node-API call through napi-rs costs ~0.4 µs; a miss made four).
 //!
-//! Layout (f64 cells; `lib/mman.ts` names the same indices):
+//! Layout (f64 cells, indices exported to the facade as `MAILBOX_*` constants):
 //! `[NEW_ID, NEW_OFS, NEW_SIZE, NEW_SLOT, RETIRED_COUNT, RETIRED_OVERFLOW, ids...]`.
 //! The native side appends retired ids and raises `RETIRED_OVERFLOW` when they do not fit
 //! (the rest wait for `takeRetired()`); the facade reads them and sets `RETIRED_COUNT` to 0.
 
+use napi_derive::napi;
+
 use crate::pinned::PinnedArrayBuffer;
 
-const NEW_ID: usize = 0;
-const NEW_OFS: usize = 1;
-const NEW_SIZE: usize = 2;
-const NEW_SLOT: usize = 3;
-const RETIRED_COUNT: usize = 4;
-const RETIRED_OVERFLOW: usize = 5;
-const RETIRED_IDS: usize = 6;
+/// The id of the region a miss just mapped.
+#[napi]
+pub const MAILBOX_NEW_ID: u32 = 0;
+/// Its first file offset.
+#[napi]
+pub const MAILBOX_NEW_OFS: u32 = 1;
+/// Its length.
+#[napi]
+pub const MAILBOX_NEW_SIZE: u32 = 2;
+/// Its byte in the truncation flags, or -1.
+#[napi]
+pub const MAILBOX_NEW_SLOT: u32 = 3;
+/// How many retired ids follow `MAILBOX_RETIRED_IDS`.
+#[napi]
+pub const MAILBOX_RETIRED_COUNT: u32 = 4;
+/// Non-zero when more were retired than fit (`takeRetired()` has the rest).
+#[napi]
+pub const MAILBOX_RETIRED_OVERFLOW: u32 = 5;
+/// The first retired id.
+#[napi]
+pub const MAILBOX_RETIRED_IDS: u32 = 6;
+
+const NEW_ID: usize = MAILBOX_NEW_ID as usize;
+const NEW_OFS: usize = MAILBOX_NEW_OFS as usize;
+const NEW_SIZE: usize = MAILBOX_NEW_SIZE as usize;
+const NEW_SLOT: usize = MAILBOX_NEW_SLOT as usize;
+const RETIRED_COUNT: usize = MAILBOX_RETIRED_COUNT as usize;
+const RETIRED_OVERFLOW: usize = MAILBOX_RETIRED_OVERFLOW as usize;
+const RETIRED_IDS: usize = MAILBOX_RETIRED_IDS as usize;
 const CELLS: usize = 64;
 
 pub struct Mailbox {

@@ -1,6 +1,5 @@
-//! `NativeManager`: the core `Manager` plus one `RegionView` per region that JavaScript has
-//! seen. Every call that can unmap drains the core's retired regions, detaches their views and
-//! only then drops them, so no Buffer ever points at unmapped memory.
+//! `NativeManager`: the core `Manager`, with a retirement policy that detaches a region's
+//! JavaScript view before unmapping it (`retire.rs`), and the arrays it shares with the facade.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,12 +7,14 @@ use std::path::Path;
 use napi::bindgen_prelude::Either;
 use napi::{sys, Env};
 use napi_derive::napi;
-use smmap_core::{Advice, Config, FileId, Manager, RegionId};
+use smmap_core::{Config, FileId, Manager, RegionId};
 
 use crate::errors::throw;
 use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
 use crate::numbers::{to_js, to_u64};
+use crate::options::ManagerOptions;
+use crate::retire::Retirement;
 use crate::view::RegionView;
 
 /// `manager.stats()`: counters for tuning window and budget sizes.
@@ -30,54 +31,26 @@ pub struct NativeStats {
 
 #[napi]
 pub struct NativeManager {
-    core: Manager,
-    views: HashMap<RegionId, RegionView>,
-    /// Retired ids that did not fit in the mailbox, until the facade asks (`takeRetired`).
-    retired: Vec<f64>,
-    mailbox: Mailbox,
+    pub(crate) core: Manager<Retirement>,
     /// Declared last: dropped after every region that could write to it.
     flags: TruncationFlags,
 }
 
 #[napi]
 impl NativeManager {
-    /// `windowSize < 0` and `maxMemorySize == 0` pick smmap's defaults; the facade has
-    /// validated every other value.
+    /// smmap's sliding (`sliding`) or static manager with `options` (defaults are the core's).
     #[napi(constructor)]
-    pub fn new(
-        env: Env,
-        sliding: bool,
-        window_size: f64,
-        max_memory_size: f64,
-        max_open_handles: f64,
-        advice: String,
-        populate: bool,
-    ) -> napi::Result<Self> {
-        // smmap's defaults for a negative window size and a zero budget are the same for both
-        // managers (1 GiB and 8 GiB on 64-bit); only the window a caller leaves out differs,
-        // and the facade passes that explicitly.
-        let defaults = Config::sliding_default();
-        let config = Config {
-            sliding,
-            window_size: if window_size < 0.0 {
-                defaults.window_size
-            } else {
-                to_u64(window_size)
-            },
-            max_memory_size: if max_memory_size == 0.0 {
-                defaults.max_memory_size
-            } else {
-                to_u64(max_memory_size)
-            },
-            max_open_handles: to_u64(max_open_handles),
-            advice: parse_advice(&advice)?,
-            populate,
-        };
-        Ok(Self {
-            core: Manager::new(config),
+    pub fn new(env: Env, sliding: bool, options: Option<ManagerOptions>) -> napi::Result<Self> {
+        let options = options.unwrap_or_default();
+        let retirement = Retirement {
             views: HashMap::new(),
-            retired: Vec::new(),
             mailbox: Mailbox::create(&env)?,
+            overflow: Vec::new(),
+            finalizing: false,
+        };
+        let config = Config::new(sliding, &(&options).into());
+        Ok(Self {
+            core: Manager::with_retire(config, retirement),
             flags: TruncationFlags::create(&env)?,
         })
     }
@@ -126,20 +99,19 @@ impl NativeManager {
         size: f64,
         flags: i32,
     ) -> napi::Result<sys::napi_value> {
-        let released = match previous >= 0.0 {
-            true => self.core.unuse_region(previous as RegionId),
-            false => Ok(()),
-        };
-        let result = released.and_then(|()| {
+        if previous >= 0.0 {
             self.core
-                .use_region(file as FileId, to_u64(offset), to_u64(size), flags)
-        });
-        self.settle();
-        match result {
-            Ok(Some(id)) if !self.views.contains_key(&id) => {
+                .unuse_region(previous as RegionId)
+                .map_err(|e| throw(&env, e))?;
+        }
+        let found = self
+            .core
+            .use_region(file as FileId, to_u64(offset), to_u64(size), flags);
+        match found {
+            Ok(Some(id)) if !self.core.retirement().views.contains_key(&id) => {
                 let buffer = self.region_buffer(env, id as f64)?;
                 let bounds = self.bounds(id).expect("the region was just obtained");
-                self.mailbox.announce_region(id as f64, bounds);
+                self.core.retirement().mailbox.announce_region(id as f64, bounds);
                 Ok(buffer)
             }
             Ok(Some(id)) => js_number(&env, id as f64),
@@ -150,15 +122,15 @@ impl NativeManager {
 
     /// The mailbox shared with the facade (see `mailbox.rs`).
     #[napi(ts_return_type = "ArrayBuffer")]
-    pub fn mailbox(&self) -> napi::Result<sys::napi_value> {
-        self.mailbox.value()
+    pub fn mailbox(&mut self) -> napi::Result<sys::napi_value> {
+        self.core.retirement().mailbox.value()
     }
 
     #[napi]
     pub fn unuse_region(&mut self, env: Env, region: f64) -> napi::Result<()> {
-        let result = self.core.unuse_region(region as RegionId);
-        self.settle();
-        result.map_err(|e| throw(&env, e))
+        self.core
+            .unuse_region(region as RegionId)
+            .map_err(|e| throw(&env, e))
     }
 
     /// `[ofsBegin, size, slot]` of a mapped region (slot: its byte in `truncationFlags()`,
@@ -178,15 +150,17 @@ impl NativeManager {
     #[napi(ts_return_type = "ArrayBuffer")]
     pub fn region_buffer(&mut self, env: Env, region: f64) -> napi::Result<sys::napi_value> {
         let id = region as RegionId;
-        if !self.views.contains_key(&id) {
-            let Some(mapped) = self.core.region_mut(id) else {
-                return Err(throw(&env, smmap_core::Error::UnknownRegion(id)));
-            };
-            let view = RegionView::create(&env, mapped)?;
-            self.flags.watch(mapped);
-            self.views.insert(id, view);
+        let Some((mapped, retirement)) = self.core.region_mut(id) else {
+            return Err(throw(&env, smmap_core::Error::UnknownRegion(id)));
+        };
+        if let Some(view) = retirement.views.get(&id) {
+            return view.value();
         }
-        self.views[&id].value()
+        let view = RegionView::create(&env, mapped)?;
+        self.flags.watch(mapped);
+        let value = view.value();
+        retirement.views.insert(id, view);
+        value
     }
 
     #[napi]
@@ -198,69 +172,32 @@ impl NativeManager {
 
     #[napi]
     pub fn increment_client_count(&mut self, env: Env, region: f64, by: f64) -> napi::Result<bool> {
-        let result = self
-            .core
-            .increment_client_count(region as RegionId, by as i64);
-        self.settle();
-        result.map_err(|e| throw(&env, e))
+        self.core
+            .increment_client_count(region as RegionId, by as i64)
+            .map_err(|e| throw(&env, e))
     }
 
     #[napi]
     pub fn release_region(&mut self, env: Env, region: f64) -> napi::Result<bool> {
-        let result = self.core.release_region(region as RegionId);
-        self.settle();
-        result.map_err(|e| throw(&env, e))
-    }
-
-    /// Ids of a file's regions in ascending offset order.
-    #[napi]
-    pub fn regions_of(&self, file: u32) -> Vec<f64> {
         self.core
-            .regions_of(file as FileId)
-            .into_iter()
-            .map(|id| id as f64)
-            .collect()
-    }
-
-    /// `[id, ofsBegin, size, clientCount]` of every region of `file`, in offset order, in one
-    /// flat array: lets the stress test check the whole bookkeeping after every step cheaply.
-    #[napi]
-    pub fn region_table(&self, file: u32) -> Vec<f64> {
-        let ids = self.core.regions_of(file as FileId);
-        let mut table = Vec::with_capacity(4 * ids.len());
-        for id in ids {
-            if let Some(region) = self.core.region(id) {
-                table.extend([
-                    id as f64,
-                    to_js(region.ofs_begin()),
-                    to_js(region.size()),
-                    region.client_count() as f64,
-                ]);
-            }
-        }
-        table
+            .release_region(region as RegionId)
+            .map_err(|e| throw(&env, e))
     }
 
     #[napi]
     pub fn collect(&mut self) -> u32 {
-        let freed = self.core.collect();
-        self.settle();
-        freed as u32
+        self.core.collect() as u32
     }
 
     #[napi]
     pub fn force_map_handle_removal_win(&mut self, base_path: String) -> u32 {
-        let released = self
-            .core
-            .force_map_handle_removal_win(Path::new(&base_path));
-        self.settle();
-        released as u32
+        self.core
+            .force_map_handle_removal_win(Path::new(&base_path)) as u32
     }
 
     #[napi]
     pub fn close(&mut self) {
         self.core.close();
-        self.settle();
     }
 
     #[napi]
@@ -300,27 +237,15 @@ impl NativeManager {
     /// Ids unmapped that did not fit in the mailbox.
     #[napi]
     pub fn take_retired(&mut self) -> Vec<f64> {
-        self.mailbox.clear_overflow();
-        std::mem::take(&mut self.retired)
+        let retirement = self.core.retirement();
+        retirement.mailbox.clear_overflow();
+        std::mem::take(&mut retirement.overflow)
     }
 
     fn bounds(&self, region: RegionId) -> Option<[f64; 3]> {
         let region = self.core.region(region)?;
         let slot = region.guard().map_or(-1.0, |guard| guard.slot() as f64);
         Some([to_js(region.ofs_begin()), to_js(region.size()), slot])
-    }
-
-    /// Detaches the views of every region the core let go of, then unmaps them.
-    fn settle(&mut self) {
-        for (id, region) in self.core.take_retired() {
-            if let Some(view) = self.views.remove(&id) {
-                view.detach();
-            }
-            drop(region);
-            if !self.mailbox.push_retired(id as f64) {
-                self.retired.push(id as f64);
-            }
-        }
     }
 }
 
@@ -329,14 +254,8 @@ impl Drop for NativeManager {
     /// so each region that has a view is handed to that view's finalizer instead of being
     /// unmapped under it.
     fn drop(&mut self) {
+        self.core.retirement().finalizing = true;
         self.core.close();
-        for (id, region) in self.core.take_retired() {
-            TruncationFlags::forget(&region);
-            match self.views.remove(&id) {
-                Some(view) => view.bequeath(region),
-                None => drop(region),
-            }
-        }
     }
 }
 
@@ -346,17 +265,5 @@ fn js_number(env: &Env, value: f64) -> napi::Result<sys::napi_value> {
     match unsafe { sys::napi_create_double(env.raw(), value, &mut out) } {
         sys::Status::napi_ok => Ok(out),
         _ => Err(napi::Error::from_reason("could not create a number")),
-    }
-}
-
-fn parse_advice(advice: &str) -> napi::Result<Advice> {
-    match advice {
-        "normal" => Ok(Advice::Normal),
-        "sequential" => Ok(Advice::Sequential),
-        "random" => Ok(Advice::Random),
-        "willneed" => Ok(Advice::WillNeed),
-        other => Err(napi::Error::from_reason(format!(
-            "unknown advice {other:?}"
-        ))),
     }
 }

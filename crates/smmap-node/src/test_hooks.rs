@@ -1,0 +1,41 @@
+//! Native methods only the tests use, to check the manager's books after every step of the
+//! stress test. Built with the `test-hooks` feature only, so no shipped binary (nor its
+//! generated types) has them.
+
+use napi_derive::napi;
+use smmap_core::{FileId, RegionId};
+
+use crate::manager::NativeManager;
+use crate::numbers::to_js;
+
+#[napi]
+impl NativeManager {
+    /// Ids of a file's regions in ascending offset order.
+    #[napi]
+    pub fn regions_of(&self, file: u32) -> Vec<f64> {
+        self.core
+            .regions_of(file as FileId)
+            .into_iter()
+            .map(|id| id as f64)
+            .collect()
+    }
+
+    /// `[id, ofsBegin, size, clientCount]` of every region of `file`, in offset order, in one
+    /// flat array.
+    #[napi]
+    pub fn region_table(&self, file: u32) -> Vec<f64> {
+        let ids: Vec<RegionId> = self.core.regions_of(file as FileId);
+        let mut table = Vec::with_capacity(4 * ids.len());
+        for id in ids {
+            if let Some(region) = self.core.region(id) {
+                table.extend([
+                    id as f64,
+                    to_js(region.ofs_begin()),
+                    to_js(region.size()),
+                    region.client_count() as f64,
+                ]);
+            }
+        }
+        table
+    }
+}

@@ -3,9 +3,9 @@
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
 import fs = require('node:fs')
 import native = require('./native')
-import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange } from './errors'
-import { WindowCursor } from './mman'
-import { regionCovers, type MapRegion } from './util'
+import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
+import { WindowCursor } from './cursor'
+import { isMapped, regionCovers, type MapRegion } from './util'
 
 /** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
 const DEFAULT_CHUNK = 64 * 1024
@@ -220,7 +220,7 @@ export class SlidingWindowMapBuffer {
     // Ask for the rest of the buffer so the new window extends forward (reads mostly do).
     const moved = cursor.useRegion(absolute, this.#offset + this.#length - absolute, this.#flags)
     if (!moved.isValid()) {
-      throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute} is past the end of the file, which is now ${cursor.fileSize()} bytes`)
+      throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute} is past its end, now ${cursor.fileSize()} bytes`)
     }
     return cursor._region!
   }
@@ -253,15 +253,15 @@ export class SlidingWindowMapBuffer {
    */
   #readPositional(target: Uint8Array, targetStart: number, absolute: number, count: number): void {
     const cursor = this.#cursor!
-    // A pread needs no mapping, but a closed manager's buffers read nothing (§3).
-    if (cursor._manager?._native.isClosed()) throw codedError(Error, 'ERR_SMMAP_CLOSED', 'the manager is closed')
+    // A pread needs no mapping, but a closed manager's buffers read nothing.
+    if (cursor._manager?._native.isClosed()) throw smmapError('ERR_SMMAP_CLOSED')
     const key = cursor.pathOrFd()
     const fd = typeof key === 'number' ? key : (this.#ownFd ?? this.#openOwnFd(key))
     // One pread returns at most about 2 GiB on Linux, so large ranges take several.
     for (let done = 0; done < count; ) {
       const read = fs.readSync(fd, target, targetStart + done, count - done, absolute + done)
       if (read === 0) {
-        throw codedError(Error, 'ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past the end of the file, which is now ${fs.fstatSync(fd).size} bytes`)
+        throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past its end, now ${fs.fstatSync(fd).size} bytes`)
       }
       done += read
     }
@@ -284,7 +284,7 @@ export class SlidingWindowMapBuffer {
 
   /**
    * Copies `[from, to)` (buffer indices, already within bounds) into `target` at `targetStart`
-   * (API.md §3's copy path). The part the cursor's window holds is copied from it. A part it
+   * (the copy path). The part the cursor's window holds is copied from it. A part it
    * does not hold is read with pread when it is longer than half a window: mapping it would
    * cost an mmap, a page fault per page and an munmap to copy each byte once, and would evict
    * windows that may still be wanted. A shorter part slides the window there, as reads do.
@@ -297,7 +297,7 @@ export class SlidingWindowMapBuffer {
       let region = cursor._region
       if (!regionCovers(region, absolute)) {
         // Up to where the cursor's window starts, if it starts inside the rest of the range.
-        const ahead = region !== null && region._buf.length !== 0 && region._ofs > absolute
+        const ahead = region !== null && isMapped(region) && region._ofs > absolute
         const gap = Math.min(to, ahead ? region!._ofs - this.#offset : to) - pos
         const window = cursor._manager!._window
         if (window !== 0 && gap > window / 2) {
@@ -329,7 +329,7 @@ export class SlidingWindowMapBuffer {
       const region = this.#cursor!._region
       if (regionCovers(region, absolute)) {
         const at = absolute - region!._ofs
-        if (at + width <= region!._buf.length) return read.call(region!._buf, at)
+        if (at + width <= region!._size) return read.call(region!._buf, at)
       }
       return read.call(this.#readAside(offset, width), 0)
     }

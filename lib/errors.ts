@@ -1,10 +1,54 @@
 // Errors the way Node's own modules shape them: a built-in Error class with a stable `code`,
-// and argument checks that run before anything changes.
+// and argument checks that run before anything changes. Every error the package throws is
+// built here, including those the native side describes (see `nativeError`).
 
 /** Makes an `Error` (or `TypeError`/`RangeError`) carrying a stable `code`. */
 export function codedError<E extends Error>(Class: new (message: string) => E, code: string, message: string): E {
   const error = new Class(message) as E & { code: string }
   error.code = code
+  return error
+}
+
+/** The package's own error codes, each with its class and the one wording it has. */
+const SMMAP_ERRORS = {
+  ERR_SMMAP_CLOSED: [Error, 'the manager is closed'],
+  ERR_SMMAP_TRUNCATED: [Error, 'the file was truncated under a mapped region, whose lost bytes read as zeros'],
+  ERR_SMMAP_INVALID_CURSOR: [Error, 'the cursor has no region; call useRegion() with an offset inside the file'],
+  ERR_SMMAP_UNASSOCIATED: [Error, 'the cursor has no manager or file; use manager.makeCursor(pathOrFd)'],
+  ERR_SMMAP_NOT_A_PATH: [TypeError, 'the cursor was made from a file descriptor, not a path'],
+  ERR_SMMAP_NOT_AN_FD: [TypeError, 'the cursor was made from a path, not a file descriptor'],
+  ERR_SMMAP_LIMIT: [Error, 'maxOpenHandles reached: every mapped region is in use'],
+  ERR_SMMAP_CLIENT_COUNT: [Error, 'a client count would go below 0'],
+} as const satisfies Record<string, readonly [new (message: string) => Error, string]>
+
+/** @internal */
+export type SmmapCode = keyof typeof SMMAP_ERRORS
+
+/**
+ * An `ERR_SMMAP_*` error: its class and wording from the table above, with `detail` (the
+ * offsets or limit concerned) after a colon. @internal
+ */
+export function smmapError(code: SmmapCode, detail?: string): Error {
+  const [Class, text] = SMMAP_ERRORS[code]
+  return codedError(Class, code, detail === undefined ? text : `${text}: ${detail}`)
+}
+
+const CLASSES: Record<string, new (message: string) => Error> = { Error, RangeError, TypeError }
+
+/**
+ * The factory the native side calls for every error it throws: its own codes through
+ * `smmapError` (the core's message is the detail), OS failures shaped as `fs` shapes them
+ * (`code`, negative `errno`, `syscall`, `path`). @internal
+ */
+export function nativeError(className: string, code: string, message: string, errno?: number, syscall?: string, path?: string): Error {
+  if (code in SMMAP_ERRORS) {
+    const [Class] = SMMAP_ERRORS[code as SmmapCode]
+    return codedError(Class, code, message)
+  }
+  const error = codedError(CLASSES[className] ?? Error, code, message) as Error & { errno?: number; syscall?: string; path?: string }
+  if (errno !== undefined) error.errno = errno
+  if (syscall !== undefined) error.syscall = syscall
+  if (path !== undefined) error.path = path
   return error
 }
 

@@ -100,9 +100,6 @@ export interface RegionOwner {
   release(): void
 }
 
-/** Lets the managers build MapRegions around their own regions. @internal */
-export const OWNED = Symbol('smmap.owned')
-
 /** The truncation flag of a region nothing guards (standalone regions report no truncation). */
 const NO_FLAGS = new Uint8Array(1)
 
@@ -121,48 +118,53 @@ export interface TruncationFlag {
  * region.buffer().readUInt32LE(0)
  */
 export class MapRegion {
-  /** @internal */ _ofs: number
-  /** @internal */ _size: number
+  /** @internal */ _ofs!: number
+  /** @internal */ _size!: number
+  /**
+   * @internal One past the last file offset while the region is mapped, -1 once it is not:
+   * the facade's copy of the core's "mapped" fact, updated from the manager's mailbox (or by
+   * `release()` of a standalone region). The hot paths test offsets against it.
+   */
+  _end!: number
   /** @internal The whole mapping; length 0 once unmapped (its ArrayBuffer is detached). */
-  _buf: Buffer
+  _buf!: Buffer
   /** @internal `_buf`'s ArrayBuffer, kept because the `.buffer` getter costs ~60 ns a call. */
-  _arrayBuffer: ArrayBuffer
-  /** @internal */ _owner: RegionOwner
+  _arrayBuffer!: ArrayBuffer
+  /** @internal */ _owner!: RegionOwner
   /** @internal Non-zero at `_slot` once the file was truncated under this region. */
-  _flags: Uint8Array = NO_FLAGS
-  /** @internal */ _slot = 0
+  _flags!: Uint8Array
+  /** @internal */ _slot!: number
 
   /**
    * Maps `[ofs, ofs + size)` of a file now (size 0: to the end). An fd stays the caller's.
    * @throws RangeError `ERR_OUT_OF_RANGE` for an unaligned offset or one at or past the end of
    * the file; the system error (`ENOENT`, `EBADF`, ...) when the file cannot be opened.
    */
-  constructor(pathOrFd: PathOrFd, ofs: number, size: number, flags?: number)
-  /** @internal */
-  constructor(owned: typeof OWNED, ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null)
-  constructor(pathOrFd: PathOrFd | typeof OWNED, ofs: number, size: number, flagsOrBuffer: number | ArrayBuffer = 0, owner?: RegionOwner, truncation?: TruncationFlag | null) {
-    if (pathOrFd === OWNED) {
-      this._ofs = ofs
-      this._size = size
-      this._arrayBuffer = flagsOrBuffer as ArrayBuffer
-      this._buf = Buffer.from(this._arrayBuffer)
-      this._owner = owner!
-      if (truncation) {
-        this._flags = truncation.flags
-        this._slot = truncation.slot
-      }
-      return
-    }
+  constructor(pathOrFd: PathOrFd, ofs: number, size: number, flags: number = 0) {
     checkPathOrFd(pathOrFd)
     checkOffset('ofs', ofs)
     checkSize('size', size)
-    checkFlags(flagsOrBuffer)
-    const region = new native.NativeRegion(pathOrFd, ofs, size, flagsOrBuffer)
-    this._ofs = region.ofsBegin()
-    this._size = region.size()
-    this._arrayBuffer = region.buffer()!
-    this._buf = Buffer.from(this._arrayBuffer)
-    this._owner = region
+    checkFlags(flags)
+    const region = new native.NativeRegion(pathOrFd, ofs, size, flags)
+    this._init(region.ofsBegin(), region.size(), region.buffer()!, new StandaloneRegion(this, region), null)
+  }
+
+  /** A MapRegion over a region a manager has already mapped (no mapping happens here). @internal */
+  static _managed(ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null): MapRegion {
+    const region = Object.create(MapRegion.prototype) as MapRegion
+    region._init(ofs, size, buffer, owner, truncation)
+    return region
+  }
+
+  private _init(ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null): void {
+    this._ofs = ofs
+    this._size = size
+    this._end = ofs + size
+    this._arrayBuffer = buffer
+    this._buf = Buffer.from(buffer)
+    this._owner = owner
+    this._flags = truncation?.flags ?? NO_FLAGS
+    this._slot = truncation?.slot ?? 0
   }
 
   /** The whole mapping as a zero-copy Buffer (index 0 is file offset `ofsBegin()`). */
@@ -223,13 +225,41 @@ export class MapRegion {
   }
 }
 
+/** A standalone region seen from its MapRegion: releasing it also marks the MapRegion unmapped. */
+class StandaloneRegion implements RegionOwner {
+  constructor(
+    private readonly region: MapRegion,
+    private readonly mapped: native.NativeRegion,
+  ) {}
+
+  clientCount(): number {
+    return this.mapped.clientCount()
+  }
+
+  incrementClientCount(by: number): boolean {
+    const reachedZero = this.mapped.incrementClientCount(by)
+    if (reachedZero) this.region._end = -1
+    return reachedZero
+  }
+
+  release(): void {
+    this.mapped.release()
+    this.region._end = -1
+  }
+}
+
 /**
  * Whether `region` is mapped, intact and holds absolute offset `ofs`: the one test of the
- * cursors' and buffers' hot paths (an unmapped region's Buffer is detached, so its length is 0;
- * a truncated one has its flag set). @internal
+ * cursors' and buffers' hot paths (an unmapped region's `_end` is -1; a truncated one has
+ * its flag set). @internal
  */
 export function regionCovers(region: MapRegion | null, ofs: number): boolean {
-  return region !== null && ofs >= region._ofs && ofs - region._ofs < region._buf.length && region._flags[region._slot] === 0
+  return region !== null && ofs >= region._ofs && ofs < region._end && region._flags[region._slot] === 0
+}
+
+/** Whether `region` is still mapped. @internal */
+export function isMapped(region: MapRegion): boolean {
+  return region._end >= 0
 }
 
 /** Whether the file was truncated under `region` (its lost bytes now read as zeros). @internal */

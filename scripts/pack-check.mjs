@@ -90,7 +90,7 @@ function isLinuxX64Gnu() {
 /** The platform package as `napi artifacts` fills it: the binary beside its package.json. */
 function packPlatformPackage(work) {
   const binary = `${rootManifest.napi.binaryName}.${PLATFORM}.node`
-  const built = path.join(ROOT, binary)
+  const built = path.join(ROOT, 'dist', binary)
   if (!fs.existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`)
   const staged = path.join(work, 'platform')
   fs.cpSync(path.join(ROOT, 'npm', PLATFORM), staged, { recursive: true })
@@ -113,7 +113,7 @@ function typeCheck(project, pkgDir, moduleKind) {
   ]
   const listed = run(process.execPath, [tsc, ...args], project).split('\n').map((f) => path.resolve(project, f.trim()))
   const read = listed.filter((f) => f.startsWith(pkgDir + path.sep)).map((f) => path.relative(pkgDir, f))
-  assert.ok(read.includes('index.d.mts') && read.includes('index.d.ts'), `tsc (${moduleKind}) read both entry declarations: ${read}`)
+  assert.ok(read.includes('index.d.mts') && read.includes('dist/index.d.ts'), `tsc (${moduleKind}) read both entry declarations: ${read}`)
   return read
 }
 
@@ -136,6 +136,9 @@ function installAndUse(work, rootPacked, platformPacked) {
 
   assert.equal(run(process.execPath, ['import.mjs'], project), 'ok')
   log(`import { SlidingWindowMapManager } from 'smmap' read a patterned file and is the class require gives`)
+
+  const bindingTypes = fs.readFileSync(path.join(pkgDir, 'dist', 'binding.d.ts'), 'utf8')
+  for (const hook of ['regionTable', 'regionsOf']) assert.ok(!bindingTypes.includes(hook), `the shipped binding.d.ts has no test hook (${hook})`)
 
   const typesRead = new Set([...typeCheck(project, pkgDir, 'node16'), ...typeCheck(project, pkgDir, 'nodenext')])
   log(`tsc --noEmit --strict (node16, nodenext) accepted ESM and CJS consumers using \`using\`; read ${[...typesRead].sort().join(', ')}`)

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 if (!process.env.SMMAP_PREBUILT) process.exit(1)
-const binaries = fs.readdirSync(root).filter((f) => /^smmap\..+\.node$/.test(f))
-if (binaries.length === 0 || !fs.existsSync(path.join(root, 'binding.js'))) {
+const binaries = fs.readdirSync(path.join(root, 'dist')).filter((f) => /^smmap\..+\.node$/.test(f))
+if (binaries.length === 0 || !fs.existsSync(path.join(root, 'dist', 'binding.js'))) {
   console.error('SMMAP_PREBUILT is set but no smmap.*.node and binding.js are in place: building instead')
   process.exit(1)
 }

@@ -4,7 +4,7 @@
 import fs = require('node:fs')
 import smmap = require('smmap')
 
-/** The parts of the facade's internals the checks read (see lib/mman.ts). */
+/** The parts of the facade's internals the checks read (see lib/cursor.ts). */
 interface NativeManager {
   file(key: string | number): number
   /** A region id, -1, or the ArrayBuffer of a region new to the facade. */
@@ -21,7 +21,7 @@ interface ManagerInside {
   _native: NativeManager
 }
 interface CursorInside {
-  _lease: { region: number } | null
+  _hold: { region: number } | null
 }
 
 export function native(manager: smmap.StaticWindowMapManager): NativeManager {
@@ -30,7 +30,7 @@ export function native(manager: smmap.StaticWindowMapManager): NativeManager {
 
 /** The id of the region a cursor holds (-1 if none). */
 export function heldRegion(cursor: smmap.WindowCursor): number {
-  return (cursor as unknown as CursorInside)._lease?.region ?? -1
+  return (cursor as unknown as CursorInside)._hold?.region ?? -1
 }
 
 /** Whether the manager still has region `id` mapped. */

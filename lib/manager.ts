@@ -1,0 +1,197 @@
+// smmap's window managers. Their rules (placement, LRU, budgets, counters) run in the Rust
+// core; this module keeps one MapRegion per region the facade has seen, learning from the
+// mailbox it shares with the native manager which regions each native call unmapped.
+import native = require('./native')
+import { invalidType, smmapError, type PathOrFd } from './errors'
+import { MANAGER, WindowCursor } from './cursor'
+import { checkOptions, type ManagerOptions, type ManagerStats } from './options'
+import { MapRegion, MapRegionList, type RegionOwner } from './util'
+
+/**
+ * Maps whole files, one region per file, reused by every cursor (smmap's static manager).
+ * Honours `maxOpenHandles` (smmap's ignores it).
+ * @example
+ * using man = new StaticWindowMapManager()
+ * using cursor = man.makeCursor('/var/data/index.bin').useRegion(0)
+ * cursor.buffer().readUInt32BE(0)
+ */
+export class StaticWindowMapManager {
+  /** Whether this class places sliding windows. @internal */
+  static readonly _sliding: boolean = false
+  /** @internal */ declare readonly [MANAGER]: true
+  /** @internal */ readonly _native: native.NativeManager
+  /** @internal The window size, cached for the cursors' hot path. */
+  readonly _window: number
+  /** @internal Hits served by cursors without a native call. */
+  _hits = 0
+  /** @internal One MapRegion object per mapped region, so `cursor.region()` is stable. */
+  readonly _regions = new Map<number, MapRegion>()
+  /** @internal One byte per guard slot, set (by the core's SIGBUS handler) on truncation. */
+  readonly _truncation: Uint8Array
+  /** @internal Shared with the native manager; its cells are the binding's `MAILBOX_*`. */
+  readonly _mailbox: Float64Array
+
+  /**
+   * @param options - window size, budgets, advice and prefaulting; every field is optional.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`, RangeError
+   * `ERR_OUT_OF_RANGE` for a bad option.
+   */
+  constructor(options: ManagerOptions = {}) {
+    const sliding = (new.target as typeof StaticWindowMapManager)._sliding
+    this._native = new native.NativeManager(sliding, checkOptions(options))
+    this._window = this._native.windowSize()
+    this._truncation = new Uint8Array(this._native.truncationFlags())
+    this._mailbox = new Float64Array(this._native.mailbox())
+  }
+
+  /** A cursor on `pathOrFd` (no I/O yet). An fd stays the caller's: it is never closed. */
+  makeCursor(pathOrFd: PathOrFd): WindowCursor {
+    return new WindowCursor(this, new MapRegionList(pathOrFd))
+  }
+
+  /** Unmaps every region no cursor uses; returns how many. */
+  collect(): number {
+    return this._settle(this._native.collect())
+  }
+
+  /** Number of mapped regions (smmap's "file handles"). */
+  numFileHandles(): number {
+    return this._native.numFileHandles()
+  }
+
+  /** Number of files with at least one mapped region. */
+  numOpenFiles(): number {
+    return this._native.numOpenFiles()
+  }
+
+  /** The size of new windows in bytes; 0 for the static manager (whole files). */
+  windowSize(): number {
+    return this._window
+  }
+
+  /** Bytes mapped now (the sum of region sizes). */
+  mappedMemorySize(): number {
+    return this._native.mappedMemorySize()
+  }
+
+  /** The `maxOpenHandles` limit on mapped regions (`Infinity` when unlimited). */
+  maxFileHandles(): number {
+    return this._native.maxFileHandles()
+  }
+
+  /** The soft budget of mapped bytes (`maxMemorySize`, or its default). */
+  maxMappedMemorySize(): number {
+    return this._native.maxMappedMemorySize()
+  }
+
+  /** On Windows, unmaps every region of files under `basePath` so they can be deleted; elsewhere returns 0. */
+  forceMapHandleRemovalWin(basePath: string): number {
+    if (typeof basePath !== 'string') throw invalidType('basePath', 'of type string', basePath)
+    if (this._native.isClosed()) throw smmapError('ERR_SMMAP_CLOSED')
+    return this._settle(this._native.forceMapHandleRemovalWin(basePath))
+  }
+
+  /**
+   * Hits, misses, evictions and what is mapped now, for tuning.
+   * @example
+   * const { hits, misses } = manager.stats()
+   * if (misses > hits) console.warn('windows too small for this access pattern')
+   */
+  stats(): ManagerStats {
+    const stats = this._native.stats()
+    return { ...stats, hits: stats.hits + this._hits }
+  }
+
+  /** Unmaps everything; later cursor moves throw `ERR_SMMAP_CLOSED`. Idempotent. */
+  close(): void {
+    this._settle(this._native.close())
+  }
+
+  /** `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close()
+  }
+
+  /** @internal */
+  _region(id: number): MapRegion {
+    let region = this._regions.get(id)
+    if (region === undefined) {
+      const [ofs, size, slot] = this._native.regionBounds(id)!
+      const buffer = this._native.regionBuffer(id) // also points the region's guard at its flag
+      region = this._adopt(id, ofs, size, slot, buffer)
+    }
+    return region
+  }
+
+  /** @internal */
+  _adoptNew(buffer: ArrayBuffer): number {
+    const mailbox = this._mailbox
+    const id = mailbox[native.MAILBOX_NEW_ID]
+    this._adopt(id, mailbox[native.MAILBOX_NEW_OFS], mailbox[native.MAILBOX_NEW_SIZE], mailbox[native.MAILBOX_NEW_SLOT], buffer)
+    return id
+  }
+
+  private _adopt(id: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer): MapRegion {
+    const truncation = slot >= 0 ? { flags: this._truncation, slot } : null
+    const region = MapRegion._managed(ofs, size, buffer, new ManagedRegion(this, id), truncation)
+    this._regions.set(id, region)
+    return region
+  }
+
+  /** @internal */
+  _unuse(id: number): void {
+    this._settle(this._native.unuseRegion(id))
+  }
+
+  /** @internal Marks the MapRegions of regions the core unmapped as unmapped, and forgets them. */
+  _settle<T>(result: T): T {
+    const mailbox = this._mailbox
+    const count = mailbox[native.MAILBOX_RETIRED_COUNT]
+    for (let i = 0; i < count; i++) this._forget(mailbox[native.MAILBOX_RETIRED_IDS + i])
+    mailbox[native.MAILBOX_RETIRED_COUNT] = 0
+    if (mailbox[native.MAILBOX_RETIRED_OVERFLOW] !== 0) for (const id of this._native.takeRetired()) this._forget(id)
+    return result
+  }
+
+  private _forget(id: number): void {
+    const region = this._regions.get(id)
+    if (region === undefined) return
+    region._end = -1
+    this._regions.delete(id)
+  }
+}
+Object.defineProperty(StaticWindowMapManager.prototype, MANAGER, { value: true })
+
+/**
+ * Maps windows of `windowSize` bytes (default 1 GiB on 64-bit) on demand, placed as smmap
+ * places them, and unmaps the least recently used unused ones to stay within `maxMemorySize`
+ * and `maxOpenHandles`; the manager to use for files larger than memory.
+ * @example
+ * using man = new SlidingWindowMapManager({ windowSize: 64 << 20, maxMemorySize: 256 << 20 })
+ * using cursor = man.makeCursor('/var/data/pack.bin')
+ * cursor.useRegion(5_000_000_000, 4096).buffer() // 4 KiB at a 5 GB offset, zero copy
+ */
+export class SlidingWindowMapManager extends StaticWindowMapManager {
+  /** @internal */
+  static override readonly _sliding: boolean = true
+}
+
+/** A manager's region seen from its MapRegion object. */
+class ManagedRegion implements RegionOwner {
+  constructor(
+    private readonly manager: StaticWindowMapManager,
+    private readonly id: number,
+  ) {}
+
+  clientCount(): number {
+    return this.manager._native.clientCount(this.id)
+  }
+
+  incrementClientCount(by: number): boolean {
+    return this.manager._settle(this.manager._native.incrementClientCount(this.id, by))
+  }
+
+  release(): void {
+    this.manager._settle(this.manager._native.releaseRegion(this.id))
+  }
+}

@@ -27,6 +27,7 @@ const abandonedFds = new FinalizationRegistry<number>((fd) => {
 })
 
 /** Buffer's fixed-width readers, by name and width in bytes. */
+// biome-ignore format: a table reads better in rows
 const READERS = {
   readUInt8: 1, readInt8: 1,
   readUInt16LE: 2, readUInt16BE: 2, readInt16LE: 2, readInt16BE: 2,
@@ -54,6 +55,7 @@ function position(name: string, value: unknown, fallback: number): number {
  * const header = buf.slice(0, 12)          // a copy, across windows if need be
  * for (const chunk of buf.chunks()) hash.update(chunk)
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares the readers the loop at the end of this file defines on the prototype
 export class SlidingWindowMapBuffer {
   #cursor: WindowCursor | null = null
   /** Absolute offset of index 0. */
@@ -70,7 +72,11 @@ export class SlidingWindowMapBuffer {
   constructor(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0) {
     if (cursor === undefined || cursor === null) return
     if (!this.beginAccess(cursor, offset, size, flags)) {
-      throw codedError(RangeError, 'ERR_OUT_OF_RANGE', `cannot begin access at offset ${offset}: the cursor is not associated with a file or the offset is at or past its end`)
+      throw codedError(
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        `cannot begin access at offset ${offset}: the cursor is not associated with a file or the offset is at or past its end`,
+      )
     }
   }
 

@@ -74,7 +74,8 @@ export class WindowCursor {
    * `ERR_SMMAP_UNASSOCIATED`). Prefer `manager.makeCursor(pathOrFd)`.
    */
   constructor(manager?: StaticWindowMapManager, regions?: MapRegionList) {
-    if (manager !== undefined && manager !== null && (manager as Partial<CursorManager>)[MANAGER] !== true) throw invalidType('manager', 'an instance of StaticWindowMapManager', manager)
+    if (manager !== undefined && manager !== null && (manager as Partial<CursorManager>)[MANAGER] !== true)
+      throw invalidType('manager', 'an instance of StaticWindowMapManager', manager)
     if (regions !== undefined && regions !== null && !(regions instanceof MapRegionList)) throw invalidType('regions', 'an instance of MapRegionList', regions)
     if (!manager || !regions) return
     this._manager = manager

@@ -54,7 +54,7 @@ export function nativeError(className: string, code: string, message: string, er
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
-  if (typeof value === 'string') return `type string ('${value.length > 25 ? value.slice(0, 25) + '...' : value}')`
+  if (typeof value === 'string') return `type string ('${value.length > 25 ? `${value.slice(0, 25)}...` : value}')`
   if (typeof value === 'object' || typeof value === 'function') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`
   return `type ${typeof value} (${String(value)})`
 }

@@ -60,7 +60,12 @@ export function checkOptions(options: unknown): native.ManagerOptions {
   if (maxOpenHandles !== undefined) checkSize('options.maxOpenHandles', maxOpenHandles)
   if (advice !== undefined) {
     if (typeof advice !== 'string') throw invalidType('options.advice', 'of type string', advice)
-    if (!ADVICE.includes(advice)) throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.advice' must be one of: ${ADVICE.map((a) => `'${a}'`).join(', ')}. Received '${advice}'`)
+    if (!ADVICE.includes(advice))
+      throw codedError(
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        `The property 'options.advice' must be one of: ${ADVICE.map((a) => `'${a}'`).join(', ')}. Received '${advice}'`,
+      )
   }
   if (populate !== undefined) checkBoolean('options.populate', populate)
   return { windowSize, maxMemorySize, maxOpenHandles, advice: advice as native.Advice | undefined, populate }

@@ -298,4 +298,3 @@ export class MapRegionList extends Array<MapRegion> {
     return native.fileSize(this.#pathOrFd)
   }
 }
-

@@ -25,7 +25,10 @@ impl EvictionQueue {
         };
         self.0.push(Reverse((stamp, id)));
         if self.0.len() as u64 > 2 * table.num_regions() + 64 {
-            self.0 = table.idle().map(|(id, stamp)| Reverse((stamp, id))).collect();
+            self.0 = table
+                .idle()
+                .map(|(id, stamp)| Reverse((stamp, id)))
+                .collect();
         }
     }
 

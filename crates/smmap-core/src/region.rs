@@ -56,7 +56,13 @@ impl Region {
     /// let region = Region::map_with(&FileKey::Path("data.bin".into()), 0, 8192, 0, true).unwrap();
     /// assert!(region.size() <= 8192);
     /// ```
-    pub fn map_with(key: &FileKey, ofs: u64, size: u64, flags: i32, populate: bool) -> Result<Region> {
+    pub fn map_with(
+        key: &FileKey,
+        ofs: u64,
+        size: u64,
+        flags: i32,
+        populate: bool,
+    ) -> Result<Region> {
         Region::from_source(&MapSource::open(key, flags)?, ofs, size, populate)
     }
 

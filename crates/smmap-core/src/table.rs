@@ -161,7 +161,10 @@ impl RegionTable {
     /// use it: the table's hold is dropped, so it unmaps when its last cursor lets go, and it
     /// stays counted until then. Its count must be at least 2.
     pub(crate) fn orphan(&mut self, id: RegionId) {
-        let entry = self.entries.get_mut(&id).expect("orphaned region is tracked");
+        let entry = self
+            .entries
+            .get_mut(&id)
+            .expect("orphaned region is tracked");
         debug_assert!(entry.region.client_count() >= 2);
         let _ = entry.region.increment_client_count(-1);
         entry.listed = false;

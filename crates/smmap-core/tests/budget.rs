@@ -1,6 +1,6 @@
 mod common;
 
-use common::{keeping, Retired, check_invariants, granularity_is_4k, layout, pattern, TempFile};
+use common::{check_invariants, granularity_is_4k, keeping, layout, pattern, Retired, TempFile};
 use smmap_core::{Config, Error, FileId, Manager, RegionId};
 
 const PAGE: u64 = 4096;

@@ -140,7 +140,10 @@ fn the_retry_runs_after_the_collected_regions_are_unmapped() {
     let mut manager = one_page_windows(16);
     let id = manager.file(file.key()).unwrap();
     for page_no in 0..2 {
-        let region = manager.use_region(id, page_no * page, 1, 0).unwrap().unwrap();
+        let region = manager
+            .use_region(id, page_no * page, 1, 0)
+            .unwrap()
+            .unwrap();
         manager.unuse_region(region).unwrap();
     }
     let region = manager.use_region(id, 3 * page, 1, 0).unwrap().unwrap();
@@ -165,7 +168,10 @@ fn a_directory_leaves_other_files_windows_mapped() {
     });
     let id = manager.file(file.key()).unwrap();
     for page_no in 0..3 {
-        let region = manager.use_region(id, page_no * page, 1, 0).unwrap().unwrap();
+        let region = manager
+            .use_region(id, page_no * page, 1, 0)
+            .unwrap()
+            .unwrap();
         manager.unuse_region(region).unwrap();
     }
     let directory = manager.file(FileKey::Path(std::env::temp_dir())).unwrap();
@@ -173,8 +179,15 @@ fn a_directory_leaves_other_files_windows_mapped() {
         manager.use_region(directory, 0, 0, 0),
         Err(Error::Io { .. })
     ));
-    assert_eq!(layout(&manager, id).len(), 3, "the other file's windows stay");
+    assert_eq!(
+        layout(&manager, id).len(),
+        3,
+        "the other file's windows stay"
+    );
     assert_eq!(manager.stats().evictions, 0);
-    assert!(manager.retirement().take().is_empty(), "nothing was unmapped");
+    assert!(
+        manager.retirement().take().is_empty(),
+        "nothing was unmapped"
+    );
     check_invariants(&manager, &[(id, &data)], 0);
 }

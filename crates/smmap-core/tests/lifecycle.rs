@@ -1,6 +1,8 @@
 mod common;
 
-use common::{keeping, Retired, check_invariants, granularity_is_4k, layout, pattern, SimCursor, TempFile};
+use common::{
+    check_invariants, granularity_is_4k, keeping, layout, pattern, Retired, SimCursor, TempFile,
+};
 use smmap_core::{Config, Error, FileKey, Manager};
 
 fn sliding(window_size: u64) -> Manager<Retired> {

@@ -1,6 +1,6 @@
 mod common;
 
-use common::{keeping, check_invariants, pattern, Prng, SimCursor, TempFile, K};
+use common::{check_invariants, keeping, pattern, Prng, SimCursor, TempFile, K};
 use smmap_core::{align_to_mmap, Config, Error, FileKey};
 
 fn configs() -> [Config; 2] {

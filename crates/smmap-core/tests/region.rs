@@ -1,9 +1,7 @@
 mod common;
 
 use common::{granularity_is_4k, pattern, TempFile, K};
-use smmap_core::{
-    align_to_mmap, allocation_granularity, file_size, Error, FileKey, Region,
-};
+use smmap_core::{align_to_mmap, allocation_granularity, file_size, Error, FileKey, Region};
 
 /// smmap's test_util.test_region.
 #[test]

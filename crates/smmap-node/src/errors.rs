@@ -18,7 +18,9 @@ thread_local! {
 
 /// Registers `factory(className, code, message, errno?, syscall?, path?) => Error`, the one
 /// place errors are built.
-#[napi(ts_args_type = "factory: (className: string, code: string, message: string, errno?: number, syscall?: string, path?: string) => Error")]
+#[napi(
+    ts_args_type = "factory: (className: string, code: string, message: string, errno?: number, syscall?: string, path?: string) => Error"
+)]
 pub fn set_error_factory(env: Env, factory: napi::bindgen_prelude::Unknown) -> napi::Result<()> {
     let mut reference = ptr::null_mut();
     // SAFETY: `factory` is a value of this call's environment; a strong reference keeps the
@@ -132,8 +134,7 @@ unsafe fn build(env: sys::napi_env, d: &Description) -> Option<sys::napi_value> 
             return (status == sys::Status::napi_ok).then_some(error);
         }
         let mut factory = ptr::null_mut();
-        let status =
-            sys::napi_get_reference_value(env, reference as sys::napi_ref, &mut factory);
+        let status = sys::napi_get_reference_value(env, reference as sys::napi_ref, &mut factory);
         if status != sys::Status::napi_ok {
             return None;
         }
@@ -148,14 +149,8 @@ unsafe fn build(env: sys::napi_env, d: &Description) -> Option<sys::napi_value> 
         let mut global = ptr::null_mut();
         sys::napi_get_global(env, &mut global);
         let mut error = ptr::null_mut();
-        let status = sys::napi_call_function(
-            env,
-            global,
-            factory,
-            args.len(),
-            args.as_ptr(),
-            &mut error,
-        );
+        let status =
+            sys::napi_call_function(env, global, factory, args.len(), args.as_ptr(), &mut error);
         (status == sys::Status::napi_ok).then_some(error)
     }
 }

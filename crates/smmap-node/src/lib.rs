@@ -68,7 +68,13 @@ pub fn window_extend_left_to(
     other_size: f64,
     max_size: f64,
 ) -> Vec<f64> {
-    extend(ofs, size, [other_ofs, other_size], max_size, MapWindow::extend_left_to)
+    extend(
+        ofs,
+        size,
+        [other_ofs, other_size],
+        max_size,
+        MapWindow::extend_left_to,
+    )
 }
 
 /// `MapWindow.extendRightTo(other, maxSize)`: returns the new `[ofs, size]`.
@@ -80,7 +86,13 @@ pub fn window_extend_right_to(
     other_size: f64,
     max_size: f64,
 ) -> Vec<f64> {
-    extend(ofs, size, [other_ofs, other_size], max_size, MapWindow::extend_right_to)
+    extend(
+        ofs,
+        size,
+        [other_ofs, other_size],
+        max_size,
+        MapWindow::extend_right_to,
+    )
 }
 
 /// The current size of a file (stat for a path, fstat for an fd), as `MapRegionList.fileSize()`.

@@ -111,7 +111,10 @@ impl NativeManager {
             Ok(Some(id)) if !self.core.retirement().views.contains_key(&id) => {
                 let buffer = self.region_buffer(env, id as f64)?;
                 let bounds = self.bounds(id).expect("the region was just obtained");
-                self.core.retirement().mailbox.announce_region(id as f64, bounds);
+                self.core
+                    .retirement()
+                    .mailbox
+                    .announce_region(id as f64, bounds);
                 Ok(buffer)
             }
             Ok(Some(id)) => js_number(&env, id as f64),

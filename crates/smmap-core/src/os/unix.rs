@@ -168,8 +168,7 @@ mod sigbus {
             let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
                 unsafe { std::mem::transmute(previous.sa_sigaction) };
             handler(signal, info, context);
-        } else if previous.sa_sigaction != libc::SIG_DFL && previous.sa_sigaction != libc::SIG_IGN
-        {
+        } else if previous.sa_sigaction != libc::SIG_DFL && previous.sa_sigaction != libc::SIG_IGN {
             // SAFETY: a plain handler takes the signal number only.
             let handler: extern "C" fn(libc::c_int) =
                 unsafe { std::mem::transmute(previous.sa_sigaction) };

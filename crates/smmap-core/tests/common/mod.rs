@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use smmap_core::{allocation_granularity, Config, FileId, FileKey, Manager, Region, RegionId, Retire};
+use smmap_core::{
+    allocation_granularity, Config, FileId, FileKey, Manager, Region, RegionId, Retire,
+};
 
 /// smmap's `k_window_test_size`.
 pub const K: u64 = 8_005_195;
@@ -196,7 +198,12 @@ impl SimCursor {
 
     /// Keeps the current region if it contains `offset`, else asks the manager; false when
     /// the offset is past the end (the cursor is then invalid).
-    pub fn use_region<R: Retire>(&mut self, manager: &mut Manager<R>, offset: u64, size: u64) -> bool {
+    pub fn use_region<R: Retire>(
+        &mut self,
+        manager: &mut Manager<R>,
+        offset: u64,
+        size: u64,
+    ) -> bool {
         self.try_use_region(manager, offset, size).unwrap()
     }
 

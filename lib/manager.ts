@@ -26,8 +26,8 @@ export class StaticWindowMapManager {
   _hits = 0
   /** @internal One MapRegion object per mapped region, so `cursor.region()` is stable. */
   readonly _regions = new Map<number, MapRegion>()
-  /** @internal One byte per guard slot, set (by the core's SIGBUS handler) on truncation. */
-  readonly _truncation: Uint8Array
+  /** @internal One byte per guard slot, by chunk, set (by the core's SIGBUS handler) on truncation. */
+  readonly _truncation: Uint8Array[] = []
   /** @internal Shared with the native manager; its cells are the binding's `MAILBOX_*`. */
   readonly _mailbox: Float64Array
 
@@ -40,7 +40,6 @@ export class StaticWindowMapManager {
     const sliding = (new.target as typeof StaticWindowMapManager)._sliding
     this._native = new native.NativeManager(sliding, checkOptions(options))
     this._window = this._native.windowSize()
-    this._truncation = new Uint8Array(this._native.truncationFlags())
     this._mailbox = new Float64Array(this._native.mailbox())
   }
 
@@ -132,10 +131,17 @@ export class StaticWindowMapManager {
   }
 
   private _adopt(id: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer): MapRegion {
-    const truncation = slot >= 0 ? { flags: this._truncation, slot } : null
+    const truncation = slot >= 0 ? this._truncationFlag(slot) : null
     const region = MapRegion._managed(ofs, size, buffer, new ManagedRegion(this, id), truncation)
     this._regions.set(id, region)
     return region
+  }
+
+  /** Where the truncation flag of guard slot `slot` is, fetching its chunk on first sight. */
+  private _truncationFlag(slot: number): { flags: Uint8Array; slot: number } {
+    const chunk = Math.floor(slot / native.GUARD_CHUNK_SLOTS)
+    this._truncation[chunk] ??= new Uint8Array(this._native.truncationFlags(chunk))
+    return { flags: this._truncation[chunk], slot: slot % native.GUARD_CHUNK_SLOTS }
   }
 
   /** @internal */

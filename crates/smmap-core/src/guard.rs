@@ -3,10 +3,15 @@
 //! Reading a mapped page that lies past a file's new end raises `SIGBUS`, which kills the
 //! process (smmap, memmap2 and SQLite all die this way). JavaScript reads our mappings
 //! directly, so a handler cannot unwind anywhere: it must make the access succeed. Every
-//! region registers its address range in a fixed, lock-free table; the `SIGBUS` handler looks
-//! the faulting address up there, replaces that page with a zero page (anonymous,
-//! `MAP_FIXED`), marks the region truncated and returns, so the read is retried and sees zeros.
-//! Faults outside our ranges go to the handler that was installed before ours.
+//! region registers its address range in a lock-free table; the `SIGBUS` handler looks the
+//! faulting address up there, replaces that page with a zero page (anonymous, `MAP_FIXED`),
+//! marks the region truncated and returns, so the read is retried and sees zeros. A signal
+//! that is not ours (another mapping's fault, `kill -BUS`) goes where it would have gone
+//! without us: to the previous handler, or to the default action.
+//!
+//! The table grows in chunks that are never freed, so the handler can read it without
+//! locks and any number of regions can be guarded. Registering and unregistering take a
+//! mutex (never held by the handler) to find a free slot.
 //!
 //! ```no_run
 //! # let region = smmap_core::Region::map(&smmap_core::FileKey::Fd(3), 0, 0, 0).unwrap();
@@ -16,12 +21,16 @@
 //! }
 //! ```
 
+use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-/// How many regions can be guarded at once; more are mapped unguarded (Linux's default
-/// `vm.max_map_count` is 65530 mappings for the whole process).
-pub const SLOTS: usize = 16384;
+/// Slots per chunk of the table; hosts that keep a flag byte per slot can do so per chunk.
+pub const CHUNK_SLOTS: usize = 4096;
+
+/// Chunks the table can grow to: 64 Mi regions, far beyond what an OS maps for one process
+/// (Linux's `vm.max_map_count` defaults to 65530).
+const MAX_CHUNKS: usize = 16384;
 
 /// A `start` value that keeps a slot reserved but invisible to the handler.
 const BUSY: usize = usize::MAX;
@@ -36,15 +45,31 @@ struct Slot {
     flag: AtomicPtr<AtomicU8>,
 }
 
-#[allow(clippy::declare_interior_mutable_const)] // only used to initialise TABLE
-const FREE: Slot = Slot {
+#[allow(clippy::declare_interior_mutable_const)] // only used to initialise chunks
+const FREE_SLOT: Slot = Slot {
     start: AtomicUsize::new(0),
     end: AtomicUsize::new(0),
     truncated: AtomicBool::new(false),
-    flag: AtomicPtr::new(std::ptr::null_mut()),
+    flag: AtomicPtr::new(ptr::null_mut()),
 };
 
-static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
+type Chunk = [Slot; CHUNK_SLOTS];
+
+/// The table: chunk pointers, each null until that chunk is first needed, then fixed for the
+/// life of the process.
+static CHUNKS: [AtomicPtr<Chunk>; MAX_CHUNKS] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CHUNKS];
+
+/// Slots ever handed out and those given back, for registration (the handler never locks it).
+struct Allocation {
+    issued: usize,
+    free: Vec<usize>,
+}
+
+static ALLOCATION: Mutex<Allocation> = Mutex::new(Allocation {
+    issued: 0,
+    free: Vec::new(),
+});
 
 /// Truncations seen by the handler so far, in any region: lets a manager tell in one load
 /// whether cached file sizes may have gone stale.
@@ -67,27 +92,20 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Guards `[start, start + len)`, installing the handler on first use. `None` when the
-    /// table is full, on platforms without `SIGBUS`, or for an empty range.
+    /// Guards `[start, start + len)`, installing the handler on first use and again if other
+    /// code has replaced it since. `None` on platforms without `SIGBUS`, for an empty range,
+    /// or if the table reached its (far) limit.
     pub fn register(start: *const u8, len: usize) -> Option<Guard> {
         if len == 0 || !install() {
             return None;
         }
-        // A plain load first: a failed compare-exchange on every taken slot would cost a
-        // locked instruction each.
-        let slot = TABLE.iter().position(|slot| {
-            slot.start.load(Ordering::Relaxed) == 0
-                && slot
-                    .start
-                    .compare_exchange(0, BUSY, Ordering::AcqRel, Ordering::Relaxed)
-                    .is_ok()
-        })?;
-        let entry = &TABLE[slot];
+        let index = take_slot()?;
+        let entry = slot(index);
         entry.truncated.store(false, Ordering::Relaxed);
-        entry.flag.store(std::ptr::null_mut(), Ordering::Relaxed);
+        entry.flag.store(ptr::null_mut(), Ordering::Relaxed);
         entry.end.store(start as usize + len, Ordering::Relaxed);
         entry.start.store(start as usize, Ordering::Release);
-        Some(Guard { slot })
+        Some(Guard { slot: index })
     }
 
     /// The table index, which hosts use to find the region's flag byte.
@@ -97,7 +115,7 @@ impl Guard {
 
     /// Whether a read past the file's end was turned into zeros.
     pub fn is_truncated(&self) -> bool {
-        TABLE[self.slot].truncated.load(Ordering::Acquire)
+        slot(self.slot).truncated.load(Ordering::Acquire)
     }
 
     /// Points the guard at a byte the host reads to learn of truncation without a call; it is
@@ -108,10 +126,8 @@ impl Guard {
     /// The byte must stay valid until this guard is dropped or pointed elsewhere: the signal
     /// handler may write it at any time.
     pub unsafe fn set_flag(&self, flag: Option<&AtomicU8>) {
-        let pointer = flag.map_or(std::ptr::null_mut(), |f| {
-            f as *const AtomicU8 as *mut AtomicU8
-        });
-        TABLE[self.slot].flag.store(pointer, Ordering::Release);
+        let pointer = flag.map_or(ptr::null_mut(), |f| f as *const AtomicU8 as *mut AtomicU8);
+        slot(self.slot).flag.store(pointer, Ordering::Release);
         if let Some(flag) = flag {
             flag.store(u8::from(self.is_truncated()), Ordering::Release);
         }
@@ -120,26 +136,73 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let entry = &TABLE[self.slot];
+        let entry = slot(self.slot);
         entry.start.store(BUSY, Ordering::Release);
-        entry.flag.store(std::ptr::null_mut(), Ordering::Release);
+        entry.flag.store(ptr::null_mut(), Ordering::Release);
         entry.end.store(0, Ordering::Relaxed);
         entry.start.store(0, Ordering::Release);
+        allocation().free.push(self.slot);
     }
+}
+
+fn allocation() -> std::sync::MutexGuard<'static, Allocation> {
+    // A panic while it was held cannot leave it inconsistent: both fields are updated last.
+    ALLOCATION
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A free slot, growing the table by a chunk when every issued slot is taken.
+fn take_slot() -> Option<usize> {
+    let mut allocation = allocation();
+    if let Some(index) = allocation.free.pop() {
+        return Some(index);
+    }
+    let index = allocation.issued;
+    let chunk = index / CHUNK_SLOTS;
+    if chunk >= MAX_CHUNKS {
+        return None;
+    }
+    if CHUNKS[chunk].load(Ordering::Acquire).is_null() {
+        let fresh: &'static mut Chunk = Box::leak(Box::new([FREE_SLOT; CHUNK_SLOTS]));
+        CHUNKS[chunk].store(fresh, Ordering::Release);
+    }
+    allocation.issued += 1;
+    Some(index)
+}
+
+/// The slot at `index`, which was issued (so its chunk exists).
+fn slot(index: usize) -> &'static Slot {
+    let chunk = CHUNKS[index / CHUNK_SLOTS].load(Ordering::Acquire);
+    // SAFETY: the index was issued by `take_slot`, which published its chunk before; chunks
+    // are leaked, never freed or moved.
+    unsafe { &(*chunk)[index % CHUNK_SLOTS] }
 }
 
 /// The slot guarding `address`, if any. Async-signal-safe: atomic loads only.
 fn find(address: usize) -> Option<&'static Slot> {
-    TABLE.iter().find(|slot| {
-        let start = slot.start.load(Ordering::Acquire);
-        start != 0
-            && start != BUSY
-            && start <= address
-            && address < slot.end.load(Ordering::Acquire)
-    })
+    for pointer in &CHUNKS {
+        let chunk = pointer.load(Ordering::Acquire);
+        if chunk.is_null() {
+            return None;
+        }
+        // SAFETY: a published chunk lives (unmoved) for the rest of the process.
+        let found = unsafe { &*chunk }.iter().find(|slot| {
+            let start = slot.start.load(Ordering::Acquire);
+            start != 0
+                && start != BUSY
+                && start <= address
+                && address < slot.end.load(Ordering::Acquire)
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
-/// Installs [`on_fault`] once per process; false where there is nothing to guard against.
+/// Installs [`on_fault`], or installs it again if other code changed the disposition since;
+/// false where there is nothing to guard against.
 fn install() -> bool {
     PAGE.get_or_init(|| crate::util::allocation_granularity() as usize);
     crate::os::install_fault_handler(on_fault)
@@ -189,5 +252,21 @@ mod tests {
         assert_eq!(flag.load(Ordering::Relaxed), 0, "set to the current state");
         drop(guard);
         assert!(find(start).is_none());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn more_regions_than_a_chunk_are_guarded() {
+        let bytes = vec![0u8; CHUNK_SLOTS + 10];
+        let guards: Vec<Guard> = (0..bytes.len())
+            .map(|i| Guard::register(bytes[i..].as_ptr(), 1).expect("the table grows"))
+            .collect();
+        let last = bytes.as_ptr() as usize + bytes.len() - 1;
+        assert!(
+            find(last).is_some(),
+            "a region past the first chunk is found"
+        );
+        drop(guards);
+        assert!(find(last).is_none());
     }
 }

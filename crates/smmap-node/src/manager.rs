@@ -51,7 +51,7 @@ impl NativeManager {
         let config = Config::new(sliding, &(&options).into());
         Ok(Self {
             core: Manager::with_retire(config, retirement),
-            flags: TruncationFlags::create(&env)?,
+            flags: TruncationFlags::default(),
         })
     }
 
@@ -136,17 +136,19 @@ impl NativeManager {
             .map_err(|e| throw(&env, e))
     }
 
-    /// `[ofsBegin, size, slot]` of a mapped region (slot: its byte in `truncationFlags()`,
-    /// or -1 if unguarded), or `null` once it is unmapped.
+    /// `[ofsBegin, size, slot]` of a mapped region (slot: its guard slot, whose byte is in
+    /// `truncationFlags(slot / GUARD_CHUNK_SLOTS)`, or -1 if unguarded), or `null` once it is
+    /// unmapped.
     #[napi]
     pub fn region_bounds(&self, region: f64) -> Option<Vec<f64>> {
         self.bounds(region as RegionId).map(Vec::from)
     }
 
-    /// One byte per guard slot, set to 1 when the region in that slot was found truncated.
+    /// One byte per guard slot of chunk `chunk`, set to 1 when the region in that slot was
+    /// found truncated.
     #[napi(ts_return_type = "ArrayBuffer")]
-    pub fn truncation_flags(&self) -> napi::Result<sys::napi_value> {
-        self.flags.value()
+    pub fn truncation_flags(&mut self, env: Env, chunk: u32) -> napi::Result<sys::napi_value> {
+        self.flags.value(&env, chunk as usize)
     }
 
     /// The region's ArrayBuffer (created on first request, then the same object every time).
@@ -160,7 +162,7 @@ impl NativeManager {
             return view.value();
         }
         let view = RegionView::create(&env, mapped)?;
-        self.flags.watch(mapped);
+        self.flags.watch(&env, mapped)?;
         let value = view.value();
         retirement.views.insert(id, view);
         value

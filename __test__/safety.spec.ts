@@ -1,5 +1,6 @@
-// The guarantees of API.md §2/§3: detach-on-unmap, true LRU, soft budget, dispose, copies that
-// move, stable region objects, collect(), the FinalizationRegistry, fds, growing files, stats().
+// The package's guarantees: Buffers that outlive their windows, true LRU, soft budget, dispose,
+// copies that move, stable region objects, collect(), the FinalizationRegistry, fds, growing
+// files, stats().
 import test from 'ava'
 import fs = require('node:fs')
 
@@ -7,30 +8,47 @@ import files = require('./helpers/files')
 import pkg = require('./helpers/smmap')
 
 const { ALLOCATIONGRANULARITY: G, SlidingWindowMapManager, StaticWindowMapManager, WindowCursor } = pkg.smmap
-const { openFd, openFdCount, pattern, patternedFile, sameBytes, scope } = files
+const { collectGarbage, openFd, openFdCount, pattern, patternedFile, sameBytes, scope } = files
 type Manager = InstanceType<typeof StaticWindowMapManager>
 type MapRegion = InstanceType<typeof pkg.smmap.MapRegion>
 
-test('detach on unmap: unuseRegion() + collect() empties cursor.buffer() and cursor.map()', (t) => scope((use) => {
-  const f = use(patternedFile(4 * G, 'detach_collect'))
+test('a Buffer handed out keeps the file\'s bytes after unuseRegion() + collect(), until it is collected', async (t) => {
+  const f = patternedFile(4 * G, 'retain_collect')
+  const man = new SlidingWindowMapManager({ windowSize: G })
+  try {
+    const c = man.makeCursor(f.path)
+    c.useRegion(10, 100)
+    let buf: Buffer | null = c.buffer()
+    let map: Buffer | null = c.map()
+    sameBytes(t, buf, f.data.subarray(10, 110))
+    c.unuseRegion()
+    t.is(man.collect(), 1)
+    t.is(man.numFileHandles(), 0)
+    sameBytes(t, buf, f.data.subarray(10, 110), 'the view still reads the file')
+    sameBytes(t, map, f.data.subarray(0, map.length), 'the whole region too')
+    t.is(man.stats().retainedBytes, map.length, 'reported as retained')
+    buf = null
+    map = null
+    await collectGarbage()
+    t.is(man.stats().retainedBytes, 0, 'unmapped once no view can reach it')
+  } finally {
+    man.close()
+    f.remove()
+  }
+})
+
+test('a region whose Buffer never left the package is unmapped at once, not retained', (t) => scope((use) => {
+  const f = use(patternedFile(4 * G, 'retain_internal'))
   const man = use(new SlidingWindowMapManager({ windowSize: G }))
-  const c = use(man.makeCursor(f.path))
-  c.useRegion(10, 100)
-  const buf = c.buffer()
-  const map = c.map()
-  sameBytes(t, buf, f.data.subarray(10, 110))
-  c.unuseRegion()
-  t.is(buf.length, 100, 'still mapped while cached')
+  const buf = use(new pkg.smmap.SlidingWindowMapBuffer(man.makeCursor(f.path)))
+  t.is(buf.readUInt32LE(0), f.data.readUInt32LE(0))
+  buf.endAccess()
   t.is(man.collect(), 1)
-  t.is(buf.length, 0)
-  t.is(map.length, 0)
-  t.is((buf as Uint8Array)[0] as number | undefined, undefined)
-  t.is((map as Uint8Array)[0] as number | undefined, undefined)
-  t.throws(() => buf.readUInt8(0), { instanceOf: RangeError })
+  t.is(man.stats().retainedBytes, 0)
 }))
 
-test('detach on eviction under a tiny budget', (t) => scope((use) => {
-  const f = use(patternedFile(5 * G, 'detach_evict'))
+test('retained under eviction by a tiny budget: an old Buffer keeps its bytes, the budget holds', (t) => scope((use) => {
+  const f = use(patternedFile(5 * G, 'retain_evict'))
   const man = use(new SlidingWindowMapManager({ windowSize: G, maxMemorySize: 2 * G }))
   const c = use(man.makeCursor(f.path))
   c.useRegion(0, G)
@@ -41,27 +59,29 @@ test('detach on eviction under a tiny budget', (t) => scope((use) => {
     t.true(c.useRegion(page * G, G).isValid())
     sameBytes(t, c.buffer(), f.data.subarray(page * G, (page + 1) * G), `page ${page}`)
   }
-  t.is(b0.length, 0)
-  t.is((b0 as Uint8Array)[0] as number | undefined, undefined)
   t.true(man.stats().evictions > 0)
   t.true(man.mappedMemorySize() <= 2 * G)
+  sameBytes(t, b0, f.data.subarray(0, G), 'the evicted window\'s Buffer still reads the file')
+  t.true(man.stats().retainedBytes >= G)
 }))
 
-test('detach on manager.close() and on [Symbol.dispose]()', (t) => scope((use) => {
-  const f = use(patternedFile(3 * G, 'detach_close'))
+test('retained on manager.close() and on [Symbol.dispose](): old Buffers keep their bytes, the manager is closed', (t) => scope((use) => {
+  const f = use(patternedFile(3 * G, 'retain_close'))
   for (const end of ['close', 'dispose'] as const) {
     const man = new SlidingWindowMapManager({ windowSize: G })
     const c1 = man.makeCursor(f.path).useRegion(0, 10)
     const c2 = man.makeCursor(f.path).useRegion(2 * G, 10)
-    const bufs = [c1.buffer(), c1.map(), c2.buffer(), c2.region()!.buffer()]
+    const r2 = c2.region()!
+    const bufs = [c1.buffer(), c1.map(), c2.buffer(), r2.buffer()]
     t.is(bufs[0][3], f.data[3])
     if (end === 'close') man.close()
     else man[Symbol.dispose]()
-    for (const b of bufs) {
-      t.is(b.length, 0, end)
-      t.is((b as Uint8Array)[0] as number | undefined, undefined, end)
-    }
+    sameBytes(t, bufs[0], f.data.subarray(0, 10), end)
+    sameBytes(t, bufs[1], f.data.subarray(0, bufs[1].length), end)
+    sameBytes(t, bufs[2], f.data.subarray(2 * G, 2 * G + 10), end)
+    sameBytes(t, bufs[3], f.data.subarray(r2.ofsBegin(), r2.ofsEnd()), end)
     t.is(man.numFileHandles(), 0)
+    t.false(c1.isValid(), 'the cursors lost their regions')
     t.throws(() => man.makeCursor(f.path), { code: 'ERR_SMMAP_CLOSED' })
   }
 }))
@@ -140,7 +160,7 @@ test('[Symbol.dispose] on cursors and managers (what `using` calls)', (t) => sco
     t.is(region!.clientCount(), 1, 'the cursor gave its region back')
     t.is(region!.buffer().length, 3 * G, 'still cached by the manager')
   })
-  t.is(region!.buffer().length, 0, 'the manager was closed')
+  t.is(region!.clientCount(), 0, 'the manager was closed: no holder is left')
   t.throws(() => man!.makeCursor(f.path), { code: 'ERR_SMMAP_CLOSED' })
 }))
 

@@ -1,4 +1,4 @@
-// Issue 4.6: 200,000 seeded random operations over many cursors and SlidingWindowMapBuffers
+// 200,000 seeded random operations over many cursors and SlidingWindowMapBuffers
 // on static and sliding managers with small and large windows, budgets and handle limits.
 // After every step the engine (helpers/stress.ts) checks the region lists, the counters, the
 // limits and every byte read; at the end nothing stays mapped and no fd stays open.
@@ -9,10 +9,10 @@ import { runStress } from './helpers/stress'
 
 const OPS = 200_000
 
-test('200,000 random operations keep every invariant and read only the files\' bytes', (t) => {
+test('200,000 random operations keep every invariant and read only the files\' bytes', async (t) => {
   const seed = files.testSeed()
   t.log(`seed ${seed}`)
-  const result = runStress({ seed, ops: OPS })
+  const result = await runStress({ seed, ops: OPS })
   t.log(JSON.stringify(result))
   t.is(result.ops, OPS)
   // The run reached the situations it is meant to stress, not only the easy path.

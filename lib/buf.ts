@@ -5,7 +5,7 @@ import fs = require('node:fs')
 import native = require('./native')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
-import { isMapped, regionCovers, type MapRegion } from './util'
+import { exposed, isMapped, regionCovers, type MapRegion } from './util'
 
 /** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
 const DEFAULT_CHUNK = 64 * 1024
@@ -197,8 +197,9 @@ export class SlidingWindowMapBuffer {
 
   /**
    * Zero-copy Buffers covering the buffer in order, each at most `chunkSize` bytes (a chunk may
-   * end early at a window's end). A chunk stays readable until the next is taken; after that its
-   * window may be unmapped to keep the budget, which empties it.
+   * end early at a window's end). A chunk keeps the file's bytes as long as it is reachable,
+   * also after its window is let go of to keep the budget (its memory is then returned when
+   * the chunk is garbage-collected), so a consumer may hold chunks as long as it likes.
    */
   chunks(chunkSize: number = DEFAULT_CHUNK): Generator<Buffer, void, undefined> {
     checkSize('chunkSize', chunkSize)
@@ -213,7 +214,7 @@ export class SlidingWindowMapBuffer {
       const region = this.#regionAt(absolute)
       const at = absolute - region._ofs
       const size = Math.min(chunkSize, this.#length - pos, region._size - at)
-      yield region._buf.subarray(at, at + size)
+      yield exposed(region)._buf.subarray(at, at + size)
       pos += size
     }
   }

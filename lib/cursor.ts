@@ -4,7 +4,7 @@
 import type native = require('./native')
 import { checkFlags, checkOffset, checkSize, invalidType, smmapError, type PathOrFd } from './errors'
 import type { StaticWindowMapManager } from './manager'
-import { checkWindowNumber, isMapped, isTruncated, type MapRegion, MapRegionList, regionCovers } from './util'
+import { checkWindowNumber, exposed, isMapped, isTruncated, type MapRegion, MapRegionList, regionCovers } from './util'
 
 /** Marks the managers, so a cursor can check its argument without importing their module. @internal */
 export const MANAGER = Symbol('smmap.manager')
@@ -184,15 +184,18 @@ export class WindowCursor {
     return new WindowCursor().assign(this)
   }
 
-  /** The cursor's bytes `[ofsBegin(), ofsEnd())`, zero copy. */
+  /**
+   * The cursor's bytes `[ofsBegin(), ofsEnd())`, zero copy. The Buffer keeps the file's bytes
+   * as long as it is reachable, also after the cursor moves on and its window is let go of.
+   */
   buffer(): Buffer {
-    const region = this._validRegion()
+    const region = exposed(this._validRegion())
     return new CursorBuffer(region._arrayBuffer, this._ofs - region._ofs, this._size) as unknown as Buffer
   }
 
   /** The whole region's bytes (index 0 is `region().ofsBegin()`), zero copy. */
   map(): Buffer {
-    return this._validRegion()._buf
+    return exposed(this._validRegion())._buf
   }
 
   /** Whether the cursor has a region (its last `useRegion` landed inside the file). */

@@ -200,4 +200,8 @@ class ManagedRegion implements RegionOwner {
   release(): void {
     this.manager._settle(this.manager._native.releaseRegion(this.id))
   }
+
+  expose(): void {
+    this.manager._native.expose(this.id)
+  }
 }

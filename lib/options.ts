@@ -45,6 +45,11 @@ export interface ManagerStats {
   mappedBytes: number
   /** The most bytes mapped at once since the manager was made. */
   peakMappedBytes: number
+  /**
+   * Bytes of regions the manager has let go of that Buffers (or native code holding them)
+   * still keep mapped; they are unmapped when those Buffers are garbage-collected.
+   */
+  retainedBytes: number
 }
 
 /** Checks `options` and returns them as the native manager takes them (fields left out stay out). @internal */

@@ -98,6 +98,8 @@ export interface RegionOwner {
   clientCount(): number
   incrementClientCount(by: number): boolean
   release(): void
+  /** A Buffer over the region is being handed out: keep it mapped while one can reach it. */
+  expose(): void
 }
 
 /** The truncation flag of a region nothing guards (standalone regions report no truncation). */
@@ -131,6 +133,8 @@ export class MapRegion {
   /** @internal `_buf`'s ArrayBuffer, kept because the `.buffer` getter costs ~60 ns a call. */
   _arrayBuffer!: ArrayBuffer
   /** @internal */ _owner!: RegionOwner
+  /** @internal Whether a Buffer over the region was handed out (see `exposed`). */
+  _exposed!: boolean
   /** @internal Non-zero at `_slot` once the file was truncated under this region. */
   _flags!: Uint8Array
   /** @internal */ _slot!: number
@@ -163,18 +167,22 @@ export class MapRegion {
     this._arrayBuffer = buffer
     this._buf = Buffer.from(buffer)
     this._owner = owner
+    this._exposed = false
     this._flags = truncation?.flags ?? NO_FLAGS
     this._slot = truncation?.slot ?? 0
   }
 
-  /** The whole mapping as a zero-copy Buffer (index 0 is file offset `ofsBegin()`). */
+  /**
+   * The whole mapping as a zero-copy Buffer (index 0 is file offset `ofsBegin()`). It keeps
+   * the file's bytes as long as it is reachable, even after the region is let go of.
+   */
   buffer(): Buffer {
-    return this._buf
+    return exposed(this)._buf
   }
 
   /** Same as {@link MapRegion.buffer}, as in smmap. */
   map(): Buffer {
-    return this._buf
+    return exposed(this)._buf
   }
 
   /** Absolute file offset of the region's first byte. */
@@ -246,6 +254,25 @@ class StandaloneRegion implements RegionOwner {
     this.mapped.release()
     this.region._end = -1
   }
+
+  expose(): void {
+    this.mapped.expose()
+  }
+}
+
+/**
+ * `region`, once its owner knows a Buffer over it is about to leave the facade. Until then
+ * only the facade's own synchronous reads used its memory, so letting the region go can unmap
+ * it at once; afterwards it stays mapped (its pages given back) until V8 collects the last
+ * view, so a Buffer handed to zlib, a stream or `fs.write` never reads unmapped memory. One
+ * native call per region, on its first hand-out. @internal
+ */
+export function exposed(region: MapRegion): MapRegion {
+  if (!region._exposed) {
+    region._exposed = true
+    region._owner.expose()
+  }
+  return region
 }
 
 /**

@@ -18,8 +18,10 @@ use crate::util::{saturating_i64, MapWindow};
 
 /// What happens to a region the manager lets go of (evicted, collected, released, closed).
 pub trait Retire {
-    /// `region` is out of the manager's books; dropping it unmaps it.
-    fn retire(&mut self, id: RegionId, region: Region);
+    /// `region` is out of the manager's books; dropping it unmaps it. `forced` when the caller
+    /// needs the mapping itself gone now (Windows' `force_map_handle_removal_win`, so the file
+    /// can be deleted), not only out of the cache.
+    fn retire(&mut self, id: RegionId, region: Region, forced: bool);
 }
 
 /// The default policy: unmap at once.
@@ -27,7 +29,7 @@ pub trait Retire {
 pub struct Unmap;
 
 impl Retire for Unmap {
-    fn retire(&mut self, _id: RegionId, region: Region) {
+    fn retire(&mut self, _id: RegionId, region: Region, _forced: bool) {
         drop(region);
     }
 }
@@ -255,7 +257,9 @@ impl<R: Retire> Manager<R> {
         }
         let ids = self.table.regions_under(base_path);
         for &id in &ids {
-            self.retire(id, false);
+            if let Some(region) = self.table.retire(id, false) {
+                self.retire.retire(id, region, true);
+            }
         }
         ids.len()
     }
@@ -492,7 +496,7 @@ impl<R: Retire> Manager<R> {
     fn retire(&mut self, id: RegionId, evicted: bool) -> bool {
         match self.table.retire(id, evicted) {
             Some(region) => {
-                self.retire.retire(id, region);
+                self.retire.retire(id, region, false);
                 true
             }
             None => false,

@@ -179,6 +179,13 @@ impl Region {
         self.guard.as_ref()
     }
 
+    /// Gives the resident pages back to the OS while keeping the range mapped: a region that
+    /// must outlive its manager's interest (a view still reaches it) costs address space only,
+    /// and later reads fault the file's bytes in again.
+    pub fn release_pages(&self) {
+        os::release_pages(&self.map);
+    }
+
     /// Passes an access-pattern hint to the OS (`madvise`); a no-op where unsupported.
     ///
     /// ```no_run

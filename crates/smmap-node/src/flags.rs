@@ -40,10 +40,7 @@ impl TruncationFlags {
         // SAFETY: the offset is below SLOTS, so the byte lies in the chunk, which lives
         // until `self` is dropped; every region is dropped or forgotten before that.
         unsafe {
-            let byte = &*chunk
-                .data()
-                .cast::<AtomicU8>()
-                .add(guard.slot() % SLOTS);
+            let byte = &*chunk.data().cast::<AtomicU8>().add(guard.slot() % SLOTS);
             guard.set_flag(Some(byte));
         }
         Ok(())
@@ -62,11 +59,7 @@ impl TruncationFlags {
             self.chunks.resize_with(chunk + 1, || None);
         }
         if self.chunks[chunk].is_none() {
-            self.chunks[chunk] = Some(PinnedArrayBuffer::create(
-                env,
-                SLOTS,
-                "truncation flags",
-            )?);
+            self.chunks[chunk] = Some(PinnedArrayBuffer::create(env, SLOTS, "truncation flags")?);
         }
         Ok(self.chunks[chunk].as_ref().expect("made above"))
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use napi::bindgen_prelude::Either;
 use napi::{sys, Env};
@@ -27,6 +28,7 @@ pub struct NativeStats {
     pub open_files: f64,
     pub mapped_bytes: f64,
     pub peak_mapped_bytes: f64,
+    pub retained_bytes: f64,
 }
 
 #[napi]
@@ -47,6 +49,7 @@ impl NativeManager {
             mailbox: Mailbox::create(&env)?,
             overflow: Vec::new(),
             finalizing: false,
+            retained: Default::default(),
         };
         let config = Config::new(sliding, &(&options).into());
         Ok(Self {
@@ -168,6 +171,15 @@ impl NativeManager {
         value
     }
 
+    /// The facade handed a Buffer over `region` to its caller: from now on the region stays
+    /// mapped while that Buffer can reach it, whatever the manager does.
+    #[napi]
+    pub fn expose(&mut self, region: f64) {
+        if let Some(view) = self.core.retirement().views.get_mut(&(region as RegionId)) {
+            view.exposed = true;
+        }
+    }
+
     #[napi]
     pub fn client_count(&self, region: f64) -> f64 {
         self.core
@@ -226,7 +238,8 @@ impl NativeManager {
     }
 
     #[napi]
-    pub fn stats(&self) -> NativeStats {
+    pub fn stats(&mut self) -> NativeStats {
+        let retained = self.core.retirement().retained.load(Ordering::Relaxed);
         let s = self.core.stats();
         NativeStats {
             hits: to_js(s.hits),
@@ -236,6 +249,7 @@ impl NativeManager {
             open_files: to_js(s.open_files),
             mapped_bytes: to_js(s.mapped_bytes),
             peak_mapped_bytes: to_js(s.peak_mapped_bytes),
+            retained_bytes: to_js(retained),
         }
     }
 

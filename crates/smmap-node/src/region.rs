@@ -7,7 +7,7 @@ use smmap_core::Region;
 
 use crate::errors::throw;
 use crate::numbers::{to_js, to_u64};
-use crate::view::RegionView;
+use crate::view::{RegionView, Retained};
 
 #[napi]
 pub struct NativeRegion {
@@ -93,22 +93,38 @@ impl NativeRegion {
         Ok(reached_zero)
     }
 
-    /// Detaches the view, then unmaps. Idempotent.
+    /// The facade handed a Buffer over the region to its caller (see `NativeManager.expose`).
+    #[napi]
+    pub fn expose(&mut self) {
+        if let Some(view) = self.view.as_mut() {
+            view.exposed = true;
+        }
+    }
+
+    /// Lets the mapping go: unmapped now if no Buffer over it was handed out (its view
+    /// emptied), else when the last one is collected (see `view.rs`). Idempotent.
     #[napi]
     pub fn release(&mut self) {
-        if let Some(view) = self.view.take() {
-            view.detach();
+        let (view, region) = (self.view.take(), self.mapped.take());
+        match (view, region) {
+            (Some(view), Some(region)) if view.exposed => {
+                view.bequeath(region, Retained::default())
+            }
+            (Some(view), region) => {
+                view.detach();
+                drop(region);
+            }
+            (None, region) => drop(region),
         }
-        self.mapped = None;
     }
 }
 
 impl Drop for NativeRegion {
-    /// Collected without `release()`: a Buffer over it may still be reachable, so the mapping
-    /// goes to the view's finalizer rather than being unmapped under it.
+    /// Collected without `release()`: detaching is not allowed here and a Buffer over it may
+    /// still be reachable, so the mapping goes to the view's finalizer.
     fn drop(&mut self) {
         if let (Some(view), Some(region)) = (self.view.take(), self.mapped.take()) {
-            view.bequeath(region);
+            view.bequeath(region, Retained::default());
         }
     }
 }

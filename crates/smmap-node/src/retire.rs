@@ -1,7 +1,11 @@
-//! What the binding does with a region the core lets go of: detach its JavaScript view, so
-//! every Buffer over it becomes empty, then unmap it, and leave its id in the mailbox for the
-//! facade. The core calls this at the moment it retires a region, so by the time a core call
-//! returns (or retries a refused mapping) everything it let go of is really unmapped.
+//! What the binding does with a region the core lets go of. Without a JavaScript view, or
+//! with one the facade never handed out, it is unmapped at once (its view emptied first).
+//! Once a Buffer over it was handed out, that Buffer (and native code holding it) may still
+//! read it, so its pages are given back and the region goes to the view's finalizer, which
+//! unmaps it when V8 collects the last view (see `view.rs`); only a forced removal empties
+//! such views and unmaps at once. Either way its id goes into the mailbox, so the facade stops using it. The
+//! core calls this at the moment it retires a region, so by the time a core call returns (or
+//! retries a refused mapping) every region no view reaches is really unmapped.
 
 use std::collections::HashMap;
 
@@ -9,7 +13,7 @@ use smmap_core::{Region, RegionId, Retire};
 
 use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
-use crate::view::RegionView;
+use crate::view::{RegionView, Retained};
 
 pub struct Retirement {
     /// One view per region JavaScript has seen, removed exactly when the region retires.
@@ -18,20 +22,23 @@ pub struct Retirement {
     /// Retired ids that did not fit in the mailbox, until the facade asks (`takeRetired`).
     pub overflow: Vec<f64>,
     /// Set while the manager object itself is being garbage-collected: detaching is not
-    /// allowed then, so each viewed region goes to its view's finalizer instead.
+    /// allowed then, so even a forced removal leaves viewed regions to their finalizers.
     pub finalizing: bool,
+    /// Bytes of let-go regions that views still keep mapped.
+    pub retained: Retained,
 }
 
 impl Retire for Retirement {
-    fn retire(&mut self, id: RegionId, region: Region) {
+    fn retire(&mut self, id: RegionId, region: Region, forced: bool) {
         match self.views.remove(&id) {
-            Some(view) if self.finalizing => {
-                TruncationFlags::forget(&region);
-                view.bequeath(region);
-            }
-            Some(view) => {
+            Some(view) if (forced || !view.exposed) && !self.finalizing => {
                 view.detach();
                 drop(region);
+            }
+            Some(view) => {
+                // The manager's flag bytes may go before the view does.
+                TruncationFlags::forget(&region);
+                view.bequeath(region, self.retained.clone());
             }
             None => drop(region),
         }

@@ -1,26 +1,39 @@
 //! The one JavaScript `ArrayBuffer` each mapped region gets, and the rule that keeps it safe:
-//! the buffer is detached (every view of it becomes length 0) before the region is unmapped.
+//! a region's memory is never unmapped while V8 can still reach a view of it. When the manager
+//! lets the region go, the region is handed to the ArrayBuffer's finalizer (`bequeath`) and
+//! unmapped when V8 collects the buffer, after the last Buffer over it, and after any native
+//! consumer (zlib, `fs.write`, a transferred ArrayBuffer) that holds it, since those keep the
+//! ArrayBuffer alive too. Detaching instead would feed such consumers an empty or freed range;
+//! only a view the facade never handed out, or a forced removal, is emptied (`detach`), and
+//! only buffers made here are ever detached: detaching anything else (Node's pooled Buffers,
+//! say) would corrupt unrelated data.
 //!
-//! Views are created lazily, once per region, and held by a strong reference so they can be
-//! found again to detach. Only buffers made here are ever detached: detaching anything else
-//! (Node's pooled Buffers, say) would corrupt unrelated data.
+//! Views are created lazily, once per region, and held by a strong reference while the
+//! manager keeps the region, so they can be found again.
 
 use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use napi::{sys, Env, Status};
 use smmap_core::Region;
 
-/// Where a region goes when its owner disappears without a chance to detach its view (the
-/// manager object was garbage-collected while a Buffer over it was still reachable): the
-/// ArrayBuffer's finalizer then drops it, so it is unmapped only once no view can reach it.
-type Heir = Arc<Mutex<Option<Region>>>;
+/// Where a region goes when its owner lets it go while a view may still reach it: the
+/// ArrayBuffer's finalizer drops it, so it is unmapped only once no view can, and takes its
+/// size off the owner's count of retained bytes.
+type Heir = Arc<Mutex<Option<(Region, Retained)>>>;
+
+/// Bytes of regions let go of that views still keep mapped (a manager's `retainedBytes`).
+pub type Retained = Arc<AtomicU64>;
 
 /// A strong reference to the external ArrayBuffer over one region's bytes.
 pub struct RegionView {
     env: sys::napi_env,
     reference: sys::napi_ref,
     heir: Heir,
+    /// Whether the facade has handed a Buffer over it to its caller. Until then only the
+    /// facade's own synchronous reads touched it, so it can be detached and unmapped at once.
+    pub exposed: bool,
 }
 
 impl RegionView {
@@ -60,6 +73,7 @@ impl RegionView {
             env: env.raw(),
             reference,
             heir,
+            exposed: false,
         })
     }
 
@@ -74,8 +88,9 @@ impl RegionView {
         Ok(value)
     }
 
-    /// Empties every view of the region so it can be unmapped: call it before dropping the
-    /// region, from a call that runs JavaScript-side (never from a finalizer).
+    /// Empties every view of the region so it can be unmapped at once: for a view never
+    /// exposed, or a forced removal. Call it before dropping the region, from a call that runs
+    /// JavaScript-side (never from a finalizer).
     pub fn detach(self) {
         if let Ok(value) = self.value() {
             // SAFETY: `value` is the external ArrayBuffer created in `create`, which only this
@@ -86,11 +101,13 @@ impl RegionView {
         unsafe { sys::napi_delete_reference(self.env, self.reference) };
     }
 
-    /// Hands `region` to the ArrayBuffer's finalizer, for owners torn down by garbage
-    /// collection, where detaching is not allowed: it is unmapped when no view can reach it.
-    pub fn bequeath(self, region: Region) {
+    /// Hands `region` to the ArrayBuffer's finalizer, which unmaps it when no view can reach
+    /// it; its resident pages are given back now. `retained` counts its bytes until then.
+    pub fn bequeath(self, region: Region, retained: Retained) {
+        region.release_pages();
+        retained.fetch_add(region.size(), Ordering::Relaxed);
         if let Ok(mut heir) = self.heir.lock() {
-            *heir = Some(region);
+            *heir = Some((region, retained));
         }
         // SAFETY: as in `detach`; deleting a reference is allowed during finalization.
         unsafe { sys::napi_delete_reference(self.env, self.reference) };
@@ -123,7 +140,10 @@ unsafe extern "C" fn finalize_view(
     let heir = unsafe { Box::from_raw(hint.cast::<Heir>()) };
     // Dropping the bequeathed region, if any, unmaps it now that no view remains.
     let bequeathed = heir.lock().ok().and_then(|mut slot| slot.take());
-    drop(bequeathed);
+    if let Some((region, retained)) = bequeathed {
+        retained.fetch_sub(region.size(), Ordering::Relaxed);
+        drop(region);
+    }
 }
 
 fn check(status: sys::napi_status, message: &str) -> napi::Result<()> {

@@ -85,6 +85,16 @@ pub fn advise(map: &MmapMut, advice: Advice) -> io::Result<()> {
     })
 }
 
+/// Gives the mapping's resident pages back (`MADV_DONTNEED`): on a private file mapping a
+/// later read faults the file's bytes in again, so views that still reach the range read the
+/// file, not freed memory, while it costs no memory. Only a hint to keep memory low: a refusal
+/// leaves the pages resident, which is still correct.
+pub fn release_pages(map: &MmapMut) {
+    // SAFETY: the range is exactly this live mapping; on a private mapping DONTNEED only drops
+    // this process's copies of the pages, never the file's data.
+    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+}
+
 /// Prefaults for reading. Never MAP_POPULATE: on a private writable mapping it prefaults
 /// for writing, copying every page into anonymous memory (5x slower than no prefault, and
 /// the copies count against RSS). Linux 5.14+ has MADV_POPULATE_READ, which maps the

@@ -88,6 +88,9 @@ pub fn advise(_map: &MmapMut, _advice: Advice) -> io::Result<()> {
     Ok(())
 }
 
+/// Windows keeps a view's pages in the working set until it is unmapped; nothing to do.
+pub fn release_pages(_map: &MmapMut) {}
+
 /// No prefaulting hint is used on Windows.
 pub fn prefault(_map: &MmapMut) {}
 

@@ -91,7 +91,7 @@ impl Drop for TempFile {
 pub struct Retired(Vec<(RegionId, Region)>);
 
 impl Retire for Retired {
-    fn retire(&mut self, id: RegionId, region: Region) {
+    fn retire(&mut self, id: RegionId, region: Region, _forced: bool) {
         self.0.push((id, region));
     }
 }

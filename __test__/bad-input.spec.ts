@@ -101,7 +101,7 @@ function rows(Cls: typeof StaticWindowMapManager): Row[] {
   return [
     // util
     { name: 'alignToMmap', params: [KINDS.integer, KINDS.boolean], good: () => [4097, false], call: (_, a) => alignToMmap(a[0] as number, a[1] as boolean), states: { live: OK } },
-    { name: 'new MapWindow', params: [KINDS.integer, KINDS.integer], good: () => [0, 10], call: (_, a) => new MapWindow(a[0] as number, a[1] as number), states: { live: OK } },
+    { name: 'new MapWindow', params: [KINDS.windowNumber, KINDS.windowNumber], good: () => [0, 10], call: (_, a) => new MapWindow(a[0] as number, a[1] as number), states: { live: OK } },
     { name: 'MapWindow#extendLeftTo', params: [KINDS.instance(MapWindow), KINDS.windowNumber], good: () => [new MapWindow(0, 0), G], call: (_, a) => new MapWindow(5000, 100).extendLeftTo(a[0] as InstanceType<typeof MapWindow>, a[1] as number), states: { live: OK } },
     { name: 'MapWindow#extendRightTo', params: [KINDS.instance(MapWindow), KINDS.windowNumber], good: () => [new MapWindow(9000, 0), G], call: (_, a) => new MapWindow(0, 100).extendRightTo(a[0] as InstanceType<typeof MapWindow>, a[1] as number), states: { live: OK } },
     { name: 'MapWindow.fromRegion', params: [KINDS.instance(MapRegion)], good: (fx) => [fx.region], call: (_, a) => MapWindow.fromRegion(a[0] as Region), states: always },

@@ -1,6 +1,7 @@
 // Small reads far from the buffer's window are served with positional reads (no window is
 // mapped for a lone random probe); a second read near the first maps a window.
 import test from 'ava'
+import fs = require('node:fs')
 import { SlidingWindowMapBuffer, SlidingWindowMapManager } from 'smmap'
 import files = require('./helpers/files')
 
@@ -47,4 +48,16 @@ test('fd-keyed buffers read positionally through the caller fd and never close i
   buf.endAccess()
   manager.close()
   t.notThrows(() => require('node:fs').fstatSync(fd.fd))
+})
+
+test('positional reads open the file as mappings do: access-mode and O_DIRECT flags do not break far reads', (t) => {
+  using file = files.patternedFile(SIZE, 'positional-flags')
+  const { O_WRONLY, O_RDWR, O_DIRECT } = fs.constants
+  for (const [name, flags] of [['O_WRONLY', O_WRONLY], ['O_RDWR', O_RDWR], ['O_DIRECT', O_DIRECT ?? 0]] as const) {
+    using manager = new SlidingWindowMapManager({ windowSize: 65536 })
+    using buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path), 0, Infinity, flags)
+    t.is(buf.readUInt32LE(3 * 1024 * 1024 + 7), file.data.readUInt32LE(3 * 1024 * 1024 + 7), `${name}: a far read`)
+    files.sameBytes(t, buf.slice(SIZE - 300_000), file.data.subarray(SIZE - 300_000), `${name}: a large copy read positionally`)
+  }
+  t.is(fs.statSync(file.path).size, SIZE, 'the file is unchanged')
 })

@@ -1,4 +1,4 @@
-// API.md §3: a file truncated by another process while mapped does not kill the process; the
+// A file truncated by another process while mapped does not kill the process; the
 // lost bytes read as zeros and the next use of the region throws ERR_SMMAP_TRUNCATED. Run in a
 // child process, since a failure is a crash.
 import test from 'ava'
@@ -41,5 +41,19 @@ test('issue 4.1 as written: 64 MiB mapped, truncated to 4 KiB, every lost page r
     newCursorSize: 4096,
     newCursorBytes: true,
     newBufferLength: 4096,
+  })
+})
+
+// Windows refuses to truncate a mapped file: there is nothing to survive there.
+const posix = process.platform !== 'win32' ? test : test.skip
+
+posix('a slice, copy or indexOf crossing bytes lost to a truncation throws ERR_SMMAP_TRUNCATED, never returns zeros', (t) => {
+  t.deepEqual(child.runFixture(t, 'truncate-within-call-child'), {
+    sliceBefore: 0x41,
+    slice: 'ERR_SMMAP_TRUNCATED',
+    copyBefore: 0x41,
+    copy: 'ERR_SMMAP_TRUNCATED',
+    indexOfBefore: 0x41,
+    indexOf: 'ERR_SMMAP_TRUNCATED',
   })
 })

@@ -516,3 +516,11 @@ test('alignToMmap rejects bad arguments', (t) => {
   t.throws(() => alignToMmap(1.5, false), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
   t.throws(() => alignToMmap(1, 'yes' as any), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
 })
+
+test('MapWindow accepts Infinity as smmap accepts sys.maxsize', (t) => {
+  const w = new MapWindow(0, Infinity)
+  t.is(w.size, Infinity)
+  t.is(w.ofsEnd(), Infinity)
+  const left = new MapWindow(-Infinity, 10)
+  t.is(left.ofs, -Infinity)
+})

@@ -5,7 +5,7 @@ import fs = require('node:fs')
 import native = require('./native')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
-import { exposed, isMapped, regionCovers, type MapRegion } from './util'
+import { exposed, isMapped, isTruncated, regionCovers, type MapRegion } from './util'
 
 /** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
 const DEFAULT_CHUNK = 64 * 1024
@@ -38,6 +38,15 @@ const READERS = {
 
 type ReaderName = keyof typeof READERS
 type Reader<N extends ReaderName> = (offset?: number) => ReturnType<Buffer[N]>
+
+/**
+ * `result`, unless reading it crossed bytes a truncation took from the file (the guard turned
+ * them into zeros as they were read): then the zeros are not the file's content, so throw.
+ */
+function intact<T>(region: MapRegion, result: T, absolute: number): T {
+  if (isTruncated(region)) throw smmapError('ERR_SMMAP_TRUNCATED', `a read at offset ${absolute} crossed bytes lost to it`)
+  return result
+}
 
 /** Node's coercion of a Buffer.copy/slice position: undefined → default, NaN → 0, truncated. */
 function position(name: string, value: unknown, fallback: number): number {
@@ -132,7 +141,7 @@ export class SlidingWindowMapBuffer {
     if (!Number.isInteger(i) || i < 0 || i >= this.#length) throw outOfRange('index', `an integer >= ${-this.#length} and < ${this.#length}`, index)
     const absolute = this.#offset + i
     const region = this.#cursor!._region
-    if (regionCovers(region, absolute)) return region!._buf[absolute - region!._ofs]
+    if (regionCovers(region, absolute)) return intact(region!, region!._buf[absolute - region!._ofs], absolute)
     return this.#readAside(i, 1)[0]
   }
 
@@ -181,7 +190,7 @@ export class SlidingWindowMapBuffer {
       const region = this.#regionAt(absolute)
       const at = absolute - region._ofs
       const windowEnd = Math.min(region._size, at + (length - pos))
-      const found = region._buf.subarray(0, windowEnd).indexOf(needle, at)
+      const found = intact(region, region._buf.subarray(0, windowEnd).indexOf(needle, at), absolute)
       if (found >= 0) return pos + (found - at)
       const next = pos + (windowEnd - at)
       if (next >= length) return -1
@@ -317,7 +326,7 @@ export class SlidingWindowMapBuffer {
       }
       const at = absolute - region!._ofs
       const count = Math.min(to - pos, region!._size - at)
-      region!._buf.copy(target, out, at, at + count)
+      intact(region!, region!._buf.copy(target, out, at, at + count), absolute)
       pos += count
       out += count
     }
@@ -336,7 +345,7 @@ export class SlidingWindowMapBuffer {
       const region = this.#cursor!._region
       if (regionCovers(region, absolute)) {
         const at = absolute - region!._ofs
-        if (at + width <= region!._size) return read.call(region!._buf, at)
+        if (at + width <= region!._size) return intact(region!, read.call(region!._buf, at), absolute)
       }
       return read.call(this.#readAside(offset, width), 0)
     }

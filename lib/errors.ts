@@ -1,3 +1,5 @@
+import { getSystemErrorName } from 'node:util'
+
 // Errors the way Node's own modules shape them: a built-in Error class with a stable `code`,
 // and argument checks that run before anything changes. Every error the package throws is
 // built here, including those the native side describes (see `nativeError`).
@@ -45,11 +47,27 @@ export function nativeError(className: string, code: string, message: string, er
     const [Class] = SMMAP_ERRORS[code as SmmapCode]
     return codedError(Class, code, message)
   }
+  const name = code === 'UNKNOWN' ? systemErrorName(errno) : undefined
+  if (name !== undefined) {
+    code = name
+    message = `${name}${message.slice('UNKNOWN'.length)}`
+  }
   const error = codedError(CLASSES[className] ?? Error, code, message) as Error & { errno?: number; syscall?: string; path?: string }
   if (errno !== undefined) error.errno = errno
   if (syscall !== undefined) error.syscall = syscall
   if (path !== undefined) error.path = path
   return error
+}
+
+/** Node's name for an errno (every one it knows, not only those the native side names). */
+function systemErrorName(errno: number | undefined): string | undefined {
+  if (errno === undefined || errno >= 0) return undefined
+  try {
+    const name = getSystemErrorName(errno)
+    return /^E[A-Z0-9]+$/.test(name) ? name : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function describe(value: unknown): string {

@@ -41,8 +41,8 @@ export class MapWindow {
 
   /** @throws TypeError `ERR_INVALID_ARG_TYPE` unless both are integers (or ±Infinity). */
   constructor(ofs: number, size: number) {
-    checkInteger('ofs', ofs)
-    checkInteger('size', size)
+    checkWindowNumber('ofs', ofs)
+    checkWindowNumber('size', size)
     this.ofs = ofs
     this.size = size
   }

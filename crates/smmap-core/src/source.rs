@@ -44,13 +44,15 @@ pub fn file_size(key: &FileKey) -> Result<u64> {
     }
 }
 
-/// `flags` without the open flags that would change the file system even on a read-only
-/// open; positional reads elsewhere in the package open files with the same rule.
+/// The flags to OR into a read-only open of a file to map or read positionally: the
+/// caller's, without those that would write, change the access mode or need aligned reads,
+/// and (on Unix) with `O_NONBLOCK`, so a FIFO never blocks. Positional reads elsewhere in the
+/// package open files with this same rule.
 ///
 /// ```
 /// # #[cfg(target_os = "linux")] {
-/// let flags = smmap_core::read_only_open_flags(libc::O_NOATIME | libc::O_TRUNC);
-/// assert_eq!(flags, libc::O_NOATIME);
+/// let flags = smmap_core::read_only_open_flags(libc::O_NOATIME | libc::O_TRUNC | libc::O_RDWR);
+/// assert_eq!(flags, libc::O_NOATIME | libc::O_NONBLOCK);
 /// # }
 /// ```
 pub fn read_only_open_flags(flags: i32) -> i32 {
@@ -88,10 +90,12 @@ impl MapSource {
         let file = os::open_options(flags)
             .open(path)
             .map_err(|e| Error::io(e, "open", Some(path.clone())))?;
-        let size = file
+        let meta = file
             .metadata()
-            .map_err(|e| Error::io(e, "fstat", Some(path.clone())))?
-            .len();
+            .map_err(|e| Error::io(e, "fstat", Some(path.clone())))?;
+        os::check_mappable(meta.file_type())
+            .map_err(|e| Error::io(e, "open", Some(path.clone())))?;
+        let size = meta.len();
         Ok(MapSource {
             raw: os::raw_file(&file),
             _owned: Some(file),

@@ -19,18 +19,38 @@ pub fn allocation_granularity() -> u64 {
     u64::try_from(page).ok().filter(|&p| p > 0).unwrap_or(4096)
 }
 
-/// A read-only open with the caller's extra `flags` (std strips the access-mode bits, so
-/// read-only stays read-only), minus those that would change the file system.
+/// A read-only open with the caller's extra `flags`, as [`read_only_open_flags`] makes them.
 pub fn open_options(flags: i32) -> OpenOptions {
     let mut options = OpenOptions::new();
     options.read(true).custom_flags(read_only_open_flags(flags));
     options
 }
 
-/// `flags` without the open flags that change the file system even on a read-only open:
-/// Linux truncates on `O_TRUNC` whatever the access mode, and `O_CREAT`/`O_TMPFILE` create.
+/// The flags to OR into `O_RDONLY` for a file that will be mapped or read positionally: the
+/// caller's, without the access mode (read-only stays read-only), without those that change
+/// the file system even on a read-only open (Linux truncates on `O_TRUNC` whatever the access
+/// mode, and `O_CREAT`/`O_TMPFILE` create), without `O_DIRECT` (positional reads of any
+/// length must work), and with `O_NONBLOCK`, so opening a FIFO or a device never blocks.
 pub fn read_only_open_flags(flags: i32) -> i32 {
-    flags & !WRITING_FLAGS
+    (flags & !(WRITING_FLAGS | libc::O_ACCMODE | DIRECT)) | libc::O_NONBLOCK
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const DIRECT: i32 = libc::O_DIRECT;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const DIRECT: i32 = 0;
+
+/// Refuses what cannot be mapped, as `fs` would name it: a directory is `EISDIR`; any other
+/// file that is not a regular file (a FIFO, a socket, a device) is `ENODEV`, what `mmap`
+/// says of files it cannot map.
+pub fn check_mappable(file_type: std::fs::FileType) -> io::Result<()> {
+    if file_type.is_dir() {
+        return Err(io::Error::from_raw_os_error(libc::EISDIR));
+    }
+    if !file_type.is_file() {
+        return Err(io::Error::from_raw_os_error(libc::ENODEV));
+    }
+    Ok(())
 }
 
 /// O_TMPFILE without the O_DIRECTORY bits it includes, which only make the open fail.
@@ -45,7 +65,8 @@ pub fn raw_file(file: &std::fs::File) -> RawFile {
     std::os::unix::io::AsRawFd::as_raw_fd(file)
 }
 
-/// The caller's descriptor as `mmap` takes it, and the file's size.
+/// The caller's descriptor as `mmap` takes it, and the file's size; refused, as
+/// [`check_mappable`] says, if it is not a regular file.
 pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes a whole `struct stat` into the buffer we own and touches nothing
@@ -55,7 +76,11 @@ pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     }
     // SAFETY: fstat returned 0, so it initialised the struct.
     let stat = unsafe { stat.assume_init() };
-    Ok((fd, u64::try_from(stat.st_size).unwrap_or(0)))
+    match stat.st_mode & libc::S_IFMT {
+        libc::S_IFREG => Ok((fd, u64::try_from(stat.st_size).unwrap_or(0))),
+        libc::S_IFDIR => Err(io::Error::from_raw_os_error(libc::EISDIR)),
+        _ => Err(io::Error::from_raw_os_error(libc::ENODEV)),
+    }
 }
 
 /// The resource an OS error says ran out, if a limit explains it. `mapping` tells whether

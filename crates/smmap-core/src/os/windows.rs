@@ -41,10 +41,20 @@ pub fn open_options(_flags: i32) -> OpenOptions {
     options
 }
 
-/// `flags` without those that would truncate or create the file, in the CRT's numbering that
-/// Node's `fs.constants` uses here: the facade's positional reads pass them to `fs.openSync`.
+/// The flags to OR into `O_RDONLY` for positional reads, in the CRT's numbering that Node's
+/// `fs.constants` uses here: the caller's, without the access mode and without those that
+/// would truncate or create the file (`CreateFileW` here takes none of them).
 pub fn read_only_open_flags(flags: i32) -> i32 {
-    flags & !(libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL)
+    flags & !(libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_RDWR)
+}
+
+/// Refuses what cannot be mapped: a directory is `EISDIR` (ERROR_DIRECTORY_NOT_SUPPORTED
+/// maps to it in libuv); other kinds are left to the mapping call.
+pub fn check_mappable(file_type: std::fs::FileType) -> io::Result<()> {
+    if file_type.is_dir() {
+        return Err(io::Error::from_raw_os_error(336));
+    }
+    Ok(())
 }
 
 /// The handle of an open file, as `CreateFileMapping` takes it.
@@ -64,7 +74,9 @@ pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     // SAFETY: the handle is open (the CRT just returned it) and ManuallyDrop guarantees we
     // never close what belongs to the caller's fd.
     let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
-    Ok((handle, file.metadata()?.len()))
+    let meta = file.metadata()?;
+    check_mappable(meta.file_type())?;
+    Ok((handle, meta.len()))
 }
 
 /// ERROR_TOO_MANY_OPEN_FILES; from a mapping call, ERROR_NOT_ENOUGH_MEMORY,

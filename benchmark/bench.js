@@ -103,6 +103,8 @@ function plan(files, offsets) {
       contenders: {
         chunks64: { label: 'chunks(), 64 MiB windows, 256 MiB budget', contender: 'chunks', window: 64 * MiB, budget: 256 * MiB },
         chunksDefault: { label: 'chunks(), default manager (1 GiB windows)', contender: 'chunks' },
+        // For contrast: windows under 2 MiB cannot use 2 MiB page-table entries, folios or not.
+        chunks1m: { label: 'chunks(), 1 MiB windows, 64 MiB budget (as W3)', contender: 'chunks', window: 1 * MiB, budget: 64 * MiB },
         readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
       },
     },
@@ -113,6 +115,7 @@ function plan(files, offsets) {
       contenders: {
         chunks1m: { label: 'chunks(64 KiB), 1 MiB windows, 64 MiB budget', contender: 'chunks', window: 1 * MiB, budget: 64 * MiB },
         chunksDefault: { label: 'chunks(64 KiB), default manager', contender: 'chunks' },
+        chunksSequential: { label: "chunks(64 KiB), 1 MiB windows, advice 'sequential'", contender: 'chunks', window: 1 * MiB, budget: 64 * MiB, advice: 'sequential' },
         readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
       },
     },

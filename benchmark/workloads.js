@@ -13,11 +13,12 @@ const HUGE = 2 * 1024 * 1024
 /** RSS is sampled every this many reads or chunks: about 1% of the time, paid by every contender alike. */
 const SAMPLE = 64
 
-/** A manager from a spec: `window` and `budget` in bytes, 0 or absent for the defaults. */
-function manager(spec, extra = {}) {
-  const options = { ...extra }
+/** A manager from a spec: `window` and `budget` in bytes, 0 or absent for the defaults; `advice`. */
+function manager(spec) {
+  const options = {}
   if (spec.window) options.windowSize = spec.window
   if (spec.budget) options.maxMemorySize = spec.budget
+  if (spec.advice) options.advice = spec.advice
   return new SlidingWindowMapManager(options)
 }
 
@@ -138,7 +139,7 @@ function viewsMemory(spec, offsets, warmup) {
 
 function pagesCursor(spec, offsets, warmup) {
   const rss = rssPeak()
-  const man = manager(spec, spec.advice ? { advice: spec.advice } : {})
+  const man = manager(spec)
   const cursor = man.makeCursor(spec.file)
   const scratch = Buffer.alloc(spec.read)
   try {
@@ -163,7 +164,7 @@ function pagesCursor(spec, offsets, warmup) {
 }
 
 function pagesBuffer(spec, offsets, warmup) {
-  const man = manager(spec, spec.advice ? { advice: spec.advice } : {})
+  const man = manager(spec)
   const buf = new SlidingWindowMapBuffer(man.makeCursor(spec.file))
   const scratch = Buffer.alloc(spec.read)
   try {

@@ -79,7 +79,7 @@ function plan(files, offsets) {
     {
       id: 'W3', file: A, state: 'written', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu',
       title: 'sequential pass over 1 GiB, a byte per page, 1 MiB windows, 64 MiB budget',
-      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB },
+      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: 8 * MiB },
       contenders: {
         chunks: { label: 'buffer.chunks(64 KiB)' },
         python: { label: 'Python smmap 64 KiB views', python: true },
@@ -99,12 +99,13 @@ function plan(files, offsets) {
     {
       id: 'W3L', file: A, state: 'read in', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu', clocks: ['thread', 'cpu', 'wall'],
       title: 'the W3 pass over the file read in (large folios), chunks(64 KiB)',
-      base: { size: SIZE_A, chunk: 64 * 1024 },
+      base: { size: SIZE_A, chunk: 64 * 1024, warmupBytes: 8 * MiB },
       contenders: {
         chunks64: { label: 'chunks(), 64 MiB windows, 256 MiB budget', contender: 'chunks', window: 64 * MiB, budget: 256 * MiB },
         chunksDefault: { label: 'chunks(), default manager (1 GiB windows)', contender: 'chunks' },
         // For contrast: windows under 2 MiB cannot use 2 MiB page-table entries, folios or not.
         chunks1m: { label: 'chunks(), 1 MiB windows, 64 MiB budget (as W3)', contender: 'chunks', window: 1 * MiB, budget: 64 * MiB },
+        python: { label: 'Python smmap 64 KiB views, 1 MiB windows, 64 MiB budget (as W3)', python: true, window: 1 * MiB, budget: 64 * MiB },
         readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
       },
     },

@@ -70,11 +70,41 @@ function readOffsets(file) {
   return offsets
 }
 
-/** Tracks the highest RSS above the level when it was made (maxRSS would be the whole process's). */
+/** Resident pages and the resident pages backed by files or shared memory (/proc/self/statm), or null. */
+function statm() {
+  try {
+    const fields = fs.readFileSync('/proc/self/statm', 'utf8').split(' ')
+    return { rss: Number(fields[1]), file: Number(fields[2]) }
+  } catch {
+    return null
+  }
+}
+
+/** Bytes per page of statm: RSS in bytes over RSS in pages, rounded to a power of two. */
+const STATM_PAGE = (() => {
+  const pages = statm()
+  return pages ? 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages.rss)) : 0
+})()
+
+/**
+ * Tracks the highest RSS above the level when it was made (maxRSS would be the whole
+ * process's), and how much of that peak was file-backed (mapped file pages) rather than heap.
+ */
 function rssPeak() {
-  const base = process.memoryUsage.rss()
+  const read = () => {
+    const pages = statm()
+    return pages ? { rss: pages.rss * STATM_PAGE, file: pages.file * STATM_PAGE } : { rss: process.memoryUsage.rss(), file: null }
+  }
+  const base = read()
   let peak = base
-  return { sample: () => { peak = Math.max(peak, process.memoryUsage.rss()) }, above: () => peak - base }
+  return {
+    sample: () => {
+      const now = read()
+      if (now.rss > peak.rss) peak = now
+    },
+    above: () => peak.rss - base.rss,
+    fileAbove: () => (base.file === null ? null : peak.file - base.file),
+  }
 }
 
 /** Runs `command args` and parses the one JSON object it prints; throws with its stderr otherwise. */

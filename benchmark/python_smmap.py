@@ -20,8 +20,10 @@ SAMPLE = 64  # RSS is sampled every SAMPLE reads or chunks, as workloads.js does
 
 
 def rss():
+    """Resident bytes, and of those the ones backed by files or shared memory (as harness.js reads them)."""
     with open("/proc/self/statm", "rb") as f:
-        return int(f.read().split()[1]) * PAGE_SIZE
+        fields = f.read().split()
+    return (int(fields[1]) * PAGE_SIZE, int(fields[2]) * PAGE_SIZE)
 
 
 def load_offsets(path):
@@ -102,24 +104,31 @@ def pages(spec, offsets, warmup):
 
     loop(warmup)  # the steady state: the budget is full and every miss evicts
     start = clock()
-    out = done(start, loop(offsets), peakRss=peak - base)
+    out = done(start, loop(offsets), peakRss=peak[0] - base[0], peakRssFile=peak[1] - base[1])
     cursor.unuse_region()
     man.collect()
     return out
 
 
 def pass_chunks(spec, offsets, warmup):
-    """A sequential pass in `chunk`-byte views, reading the first byte of every page."""
+    """A sequential pass in `chunk`-byte views, reading the first byte of every page; first
+    over `warmupBytes` with its own manager, as workloads.js does (see `warmed` there)."""
+    if spec.get("warmupBytes"):
+        one_pass(spec, min(spec["warmupBytes"], spec["size"]))
+    return one_pass(spec, spec["size"])
+
+
+def one_pass(spec, size):
     base = peak = rss()
     man = manager(spec)
     cursor = man.make_cursor(spec["file"])
-    size, chunk = spec["size"], spec["chunk"]
+    chunk = spec["chunk"]
     total = 0
     chunks = 0
     ofs = 0
     start = clock()
     while ofs < size:
-        cursor.use_region(ofs, chunk)
+        cursor.use_region(ofs, min(chunk, size - ofs))
         view = cursor.buffer()
         total += sum(view[::PAGE])
         ofs += len(view)
@@ -127,7 +136,7 @@ def pass_chunks(spec, offsets, warmup):
         chunks += 1
         if chunks % SAMPLE == 0:
             peak = max(peak, rss())
-    out = done(start, total, peakRss=peak - base)
+    out = done(start, total, peakRss=peak[0] - base[0], peakRssFile=peak[1] - base[1])
     cursor.unuse_region()
     man.collect()
     return out

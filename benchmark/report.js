@@ -58,6 +58,7 @@ const EXTRA = [
   ['W3L', 'chunks64', 'readSync', 'thread', 'W3L 64 MiB windows vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunksDefault', 'readSync', 'thread', 'W3L default manager vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunks1m', 'readSync', 'cpu', 'W3L 1 MiB windows vs fs.readSync, process CPU'],
+  ['W3L', 'chunks1m', 'python', 'cpu', 'W3L 1 MiB windows vs Python smmap (W3 over large folios), process CPU'],
   ['W5', 'chunksSequential', 'readSync', 'wall', "W5 cold scan, 1 MiB windows, advice 'sequential' vs fs.readSync 1 MiB"],
   ['cold4k', 'cursorDefault', 'readSync', 'wall', 'cold random 4 KiB, cursor default advice vs fs.readSync'],
 ]
@@ -95,8 +96,13 @@ function printWorkload(entry, fileStates) {
     }
     const cells = clocks.map((clock) => `${clocks.length > 1 ? `${CLOCK_NAMES[clock]} ` : ''}${fmtRuns(w, runs, clock)}`)
     const last = runs[runs.length - 1]
-    const note = last.stats ? `misses ${last.stats.misses}, evictions ${last.stats.evictions}` : ''
-    rows.push([c.label, cells.join('   '), note])
+    const notes = []
+    if (last.stats) notes.push(`misses ${last.stats.misses}, evictions ${last.stats.evictions}`)
+    if (last.peakRss !== undefined && ['W2', 'W3'].includes(w.id)) {
+      const worst = runs.reduce((a, b) => (b.peakRss > a.peakRss ? b : a))
+      notes.push(`peak RSS +${fmtMiB(worst.peakRss)}${worst.peakRssFile === null ? '' : ` (${fmtMiB(worst.peakRssFile)} of it file pages)`}`)
+    }
+    rows.push([c.label, cells.join('   '), notes.join('; ')])
   }
   const width = Math.max(...rows.map((r) => r[0].length))
   const width2 = Math.max(...rows.map((r) => r[1].length))

@@ -3,7 +3,7 @@
 // would do instead (fs.readSync, the file in a Buffer) and with Python smmap, in one run; prints
 // medians with min-max and each target held or missed with its ratio (report.js).
 // - Every timed run is a child process of its own, and contenders take turns in rounds
-//   (harness.js). SMMAP_BENCH_ROUNDS sets the rounds (default 5; about 3-4 minutes here),
+//   (harness.js). SMMAP_BENCH_ROUNDS sets the rounds (default 5; about 2 minutes here),
 //   SMMAP_BENCH_ONLY a comma-separated list of workload ids to run alone.
 // - Files are written afresh into a temp directory for each run and removed at the end:
 //   how a file entered the page cache decides its folio size, which decides what windows of

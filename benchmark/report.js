@@ -107,7 +107,7 @@ function printWorkload(entry, fileStates) {
   const width = Math.max(...rows.map((r) => r[0].length))
   const width2 = Math.max(...rows.map((r) => r[1].length))
   for (const r of rows) console.log(`  ${r[0].padEnd(width)}  ${r[1].padEnd(width2)}  ${r[2]}`.trimEnd())
-  if (clocks.length === 1) console.log(`  (${CLOCK_NAMES[w.metric]} time; median of ${entry.runs[Object.keys(entry.runs)[0]].length} runs, min-max in brackets)`)
+  if (clocks.length === 1) console.log(`  (${CLOCK_NAMES[w.metric]} time)`)
 }
 
 /** Every contender of a workload must have read the same bytes, or its time means nothing. */
@@ -125,6 +125,7 @@ function report({ results, fileStates, py, cold, rounds, seconds }) {
   const pyText = py.skipped ? `Python smmap skipped: ${py.skipped}` : `Python ${py.info.python} + smmap ${py.info.smmap} (${py.info.interpreter})`
   console.log(`smmap benchmark (issue 14): ${rounds} rounds, each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`)
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
+  console.log('each cell: the median over the rounds (min-max in brackets); time per read, or GB/s for a pass')
   console.log(`cold runs: ${cold.skipped ? `skipped (${cold.skipped})` : `posix_fadvise(DONTNEED) before each run${cold.verified ? ', checked with fincore' : ' (fincore missing: unverified)'}`}`)
   console.log('')
   for (const entry of results) {

@@ -4,6 +4,7 @@
 // medians with min-max and each target held or missed with its ratio (report.js).
 // - Every timed run is a child process of its own, and contenders take turns in rounds
 //   (harness.js). SMMAP_BENCH_ROUNDS sets the rounds (default 5; about 2 minutes here),
+//   SMMAP_BENCH_COLD_ROUNDS those of the cold workloads (default twice as many),
 //   SMMAP_BENCH_ONLY a comma-separated list of workload ids to run alone.
 // - Files are written afresh into a temp directory for each run and removed at the end:
 //   how a file entered the page cache decides its folio size, which decides what windows of
@@ -17,7 +18,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { ROUNDS, randomOffsets, writeOffsets, nodeRun, rounds } = require('./harness')
+const { ROUNDS, COLD_ROUNDS, randomOffsets, writeOffsets, nodeRun, rounds } = require('./harness')
 const { warm, coldControl, folios, describeFolios } = require('./cache')
 const { pythonRunner } = require('./python')
 const { writePatterned, MiB } = require('./testfile')
@@ -162,7 +163,7 @@ function runWorkload(w, py, cold) {
   }
   const evicted = []
   const before = w.state === 'cold' ? () => evicted.push(cold.evict(w.file)) : () => warm(w.file)
-  const runs = rounds(contenders, before)
+  const runs = rounds(contenders, before, w.state === 'cold' ? COLD_ROUNDS : ROUNDS)
   return { runs, evicted }
 }
 
@@ -176,7 +177,7 @@ function main() {
   const py = pythonRunner()
   const cold = coldControl()
   const offsets = makeOffsets(dir)
-  log(`rounds: ${ROUNDS}; temp dir ${dir} (removed at exit)`)
+  log(`rounds: ${ROUNDS} (cold: ${COLD_ROUNDS}); temp dir ${dir} (removed at exit)`)
 
   const results = []
   const fileStates = []
@@ -209,7 +210,7 @@ function main() {
     const { runs, evicted } = runWorkload(w, py, cold)
     results.push({ workload: w, runs, evicted })
   }
-  report({ results, fileStates, py, cold, rounds: ROUNDS, seconds: (Date.now() - started) / 1000 })
+  report({ results, fileStates, py, cold, rounds: ROUNDS, coldRounds: COLD_ROUNDS, seconds: (Date.now() - started) / 1000 })
 }
 
 if (require.main === module) main()

@@ -121,9 +121,9 @@ function checksums(results) {
   return bad
 }
 
-function report({ results, fileStates, py, cold, rounds, seconds }) {
+function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) {
   const pyText = py.skipped ? `Python smmap skipped: ${py.skipped}` : `Python ${py.info.python} + smmap ${py.info.smmap} (${py.info.interpreter})`
-  console.log(`smmap benchmark (issue 14): ${rounds} rounds, each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`)
+  console.log(`smmap benchmark (issue 14): ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`)
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
   console.log('each cell: the median over the rounds (min-max in brackets); time per read, or GB/s for a pass')
   console.log(`cold runs: ${cold.skipped ? `skipped (${cold.skipped})` : `posix_fadvise(DONTNEED) before each run${cold.verified ? ', checked with fincore' : ' (fincore missing: unverified)'}`}`)

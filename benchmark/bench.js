@@ -70,7 +70,7 @@ function plan(files, offsets) {
     {
       id: 'W2', file: A, state: 'written', kind: 'pages', ops: offsets.w2.count, unit: 'op', metric: 'cpu',
       title: `${offsets.w2.count} random 4 KiB reads, 1 MiB windows, 64 MiB budget, steady state (budget full)`,
-      base: { offsets: offsets.w2.file, warmup: offsets.w2warm.file, read: PAGE, window: 1 * MiB, budget: 64 * MiB },
+      base: { offsets: offsets.w2.file, warmup: offsets.w2warm.file, read: PAGE, window: 1 * MiB, budget: 64 * MiB, sampleRss: true },
       contenders: {
         cursor: { label: 'cursor.useRegion(o, 4 KiB).buffer().copy()' },
         python: { label: 'Python smmap, same settings and offsets', python: true },
@@ -80,7 +80,7 @@ function plan(files, offsets) {
     {
       id: 'W3', file: A, state: 'written', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu',
       title: 'sequential pass over 1 GiB, a byte per page, 1 MiB windows, 64 MiB budget',
-      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: 8 * MiB },
+      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: 8 * MiB, sampleRss: true },
       contenders: {
         chunks: { label: 'buffer.chunks(64 KiB)' },
         python: { label: 'Python smmap 64 KiB views', python: true },

@@ -110,6 +110,10 @@ function rssPeak() {
     },
     above: () => peak.rss - base.rss,
     fileAbove: () => (base.file === null ? null : peak.file - base.file),
+    /** What a run reports: the peaks when `spec.sampleRss` asked for samples, else nothing. */
+    result(spec) {
+      return spec.sampleRss ? { peakRss: this.above(), peakRssFile: this.fileAbove() } : {}
+    },
   }
 }
 

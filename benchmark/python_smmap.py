@@ -16,7 +16,9 @@ from smmap import SlidingWindowMapManager
 
 PAGE = 4096
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-SAMPLE = 64  # RSS is sampled every SAMPLE reads or chunks, as workloads.js does
+# Peak RSS is sampled as workloads.js samples it (see SAMPLE_READS there), if spec asks.
+SAMPLE_READS = 256
+SAMPLE_BYTES = 8 * 1024 * 1024
 
 
 def rss():
@@ -24,6 +26,11 @@ def rss():
     with open("/proc/self/statm", "rb") as f:
         fields = f.read().split()
     return (int(fields[1]) * PAGE_SIZE, int(fields[2]) * PAGE_SIZE)
+
+
+def peaks(sampling, base, peak):
+    """What a run reports of RSS: the growth of its peak when sampled (as harness.js's rssPeak)."""
+    return {"peakRss": peak[0] - base[0], "peakRssFile": peak[1] - base[1]} if sampling else {}
 
 
 def load_offsets(path):
@@ -86,6 +93,7 @@ def pages(spec, offsets, warmup):
     man = manager(spec)
     cursor = man.make_cursor(spec["file"])
     read = spec["read"]
+    sampling = spec.get("sampleRss")
     scratch = bytearray(read)
 
     def loop(offsets):
@@ -98,13 +106,13 @@ def pages(spec, offsets, warmup):
             # A live view would stop smmap from unmapping the region when it is evicted.
             view.release()
             total += scratch[0] + scratch[read - 1]
-            if i % SAMPLE == 0:
+            if sampling and i % SAMPLE_READS == 0:
                 peak = max(peak, rss())
         return total
 
     loop(warmup)  # the steady state: the budget is full and every miss evicts
     start = clock()
-    out = done(start, loop(offsets), peakRss=peak[0] - base[0], peakRssFile=peak[1] - base[1])
+    out = done(start, loop(offsets), **peaks(sampling, base, peak))
     cursor.unuse_region()
     man.collect()
     return out
@@ -123,8 +131,9 @@ def one_pass(spec, size):
     man = manager(spec)
     cursor = man.make_cursor(spec["file"])
     chunk = spec["chunk"]
+    sampling = spec.get("sampleRss")
     total = 0
-    chunks = 0
+    unsampled = 0
     ofs = 0
     start = clock()
     while ofs < size:
@@ -132,11 +141,12 @@ def one_pass(spec, size):
         view = cursor.buffer()
         total += sum(view[::PAGE])
         ofs += len(view)
+        unsampled += len(view)
         view.release()
-        chunks += 1
-        if chunks % SAMPLE == 0:
+        if sampling and unsampled >= SAMPLE_BYTES:
+            unsampled = 0
             peak = max(peak, rss())
-    out = done(start, total, peakRss=peak[0] - base[0], peakRssFile=peak[1] - base[1])
+    out = done(start, total, **peaks(sampling, base, peak))
     cursor.unuse_region()
     man.collect()
     return out

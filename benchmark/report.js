@@ -39,6 +39,7 @@ const TARGETS = [
   ['W2', 'cursor', 'python', 'cpu', 1.6, 'W2 vs Python smmap, steady state'],
   ['W3', 'chunks', 'python', 'cpu', 1.3, 'W3 chunks() vs Python smmap'],
   ['W3L', 'chunks64', 'readSync', 'cpu', 2, 'W3L 64 MiB windows vs fs.readSync, process CPU'],
+  ['W3L', 'chunks2m', 'readSync', 'cpu', 2, 'W3L 2 MiB windows vs fs.readSync, process CPU'],
   ['W3L', 'chunksDefault', 'readSync', 'wall', 4, 'W3L default manager vs fs.readSync, wall'],
   ['W3L', 'chunksDefault', 'readSync', 'cpu', 3, 'W3L default manager vs fs.readSync, process CPU'],
   ['W5', 'chunks1m', 'readSync', 'wall', 1, 'W5 cold scan, 1 MiB windows vs fs.readSync 1 MiB'],
@@ -56,6 +57,7 @@ const EXTRA = [
   ['W2', 'cursor', 'readSync', 'cpu', 'W2 vs fs.readSync 4 KiB'],
   ['W3', 'copy', 'readSync', 'cpu', 'W3 copy() vs fs.readSync 1 MiB'],
   ['W3L', 'chunks64', 'readSync', 'thread', 'W3L 64 MiB windows vs fs.readSync, main-thread CPU'],
+  ['W3L', 'chunks2m', 'readSync', 'thread', 'W3L 2 MiB windows vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunksDefault', 'readSync', 'thread', 'W3L default manager vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunks1m', 'readSync', 'cpu', 'W3L 1 MiB windows vs fs.readSync, process CPU'],
   ['W3L', 'chunks1m', 'python', 'cpu', 'W3L 1 MiB windows vs Python smmap (W3 over large folios), process CPU'],
@@ -68,7 +70,7 @@ const MEMORY = [
   ['W2', 'cursor', 'peakMapped'], ['W2', 'cursor', 'peakRss'],
   ['W3', 'chunks', 'peakMapped'], ['W3', 'chunks', 'peakRss'],
   ['W3', 'copy', 'peakMapped'], ['W3', 'copy', 'peakRss'],
-  ['W3L', 'chunks64', 'peakMapped'], ['W4', 'mapped', 'peakMapped'], ['W5', 'chunks1m', 'peakMapped'],
+  ['W3L', 'chunks64', 'peakMapped'], ['W3L', 'chunks2m', 'peakMapped'], ['W4', 'mapped', 'peakMapped'], ['W5', 'chunks1m', 'peakMapped'],
 ]
 
 const shown = (r) => `${r.ratio.toFixed(2)}x [${r.min.toFixed(2)}-${r.max.toFixed(2)}]`

@@ -2,7 +2,7 @@
 // Every timed run happens in a child process of its own (a Node child for smmap, fs and the
 // in-memory Buffer, a Python child for Python smmap), so no run inherits another's heap, freed
 // memory or JIT state: W2 timed right after a 1 GiB Buffer was freed in the same process ran
-// 30% slower. Contenders take turns round by round, in a rotating order, so the machine's ups
+// 30% slower. Contenders take turns round by round, in a shuffled order, so the machine's ups
 // and downs (other jobs on the same 2 cores) fall on every contender alike.
 'use strict'
 const { spawnSync } = require('node:child_process')
@@ -134,15 +134,31 @@ function nodeRun(spec) {
 }
 
 /**
- * Runs each contender once per round; `before(name)` runs before every run (warming or
- * evicting a file). Returns, per contender, the list of its runs' results in round order.
+ * Runs each contender once per round, in an order shuffled afresh each round (seeded, so a
+ * rerun makes the same orders); `before(name)` runs before every run (warming or evicting a
+ * file). Returns, per contender, the list of its runs' results in round order.
+ * Shuffled rather than rotated: on this VM a cold run right after a cold pass through 1 MiB
+ * windows was often 3x slower (all of it in the kernel's copy or fault of freshly read pages),
+ * and a rotation keeps the same predecessor for most runs of a contender; shuffling gives
+ * every contender every predecessor alike.
  */
-function rounds(contenders, before = () => {}, rounds = ROUNDS) {
+function rounds(contenders, before = () => {}, count = ROUNDS) {
   const names = Object.keys(contenders).filter((name) => contenders[name])
   const runs = Object.fromEntries(names.map((name) => [name, []]))
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length]
+  let state = 0x2545f491
+  const random = () => {
+    state ^= state << 13; state >>>= 0
+    state ^= state >>> 17
+    state ^= state << 5; state >>>= 0
+    return state / 2 ** 32
+  }
+  for (let round = 0; round < count; round++) {
+    const order = [...names]
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[order[i], order[j]] = [order[j], order[i]]
+    }
+    for (const name of order) {
       before(name, round)
       runs[name].push(contenders[name]())
     }

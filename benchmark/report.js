@@ -153,7 +153,9 @@ function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) 
     judged++
     if (r.ratio >= min) held++
     const verdict = r.ratio >= min ? 'held   ' : 'MISSED '
-    console.log(`  ${verdict}  ${label} >= ${min}x: ${shown(r)} (${CLOCK_NAMES[clock]}; ${((r.ratio / min) * 100).toFixed(0)}% of the target)`)
+    // A verdict the rounds disagree on is flagged: one more run could turn it.
+    const unsure = r.min < min && r.max >= min ? '; rounds fall on both sides of the target' : ''
+    console.log(`  ${verdict}  ${label} >= ${min}x: ${shown(r)} (${CLOCK_NAMES[clock]}; ${((r.ratio / min) * 100).toFixed(0)}% of the target${unsure})`)
   }
   for (const [id, contender, what] of MEMORY) {
     const e = byId[id]

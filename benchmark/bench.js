@@ -1,328 +1,218 @@
 #!/usr/bin/env node
-// `npm run bench`: smmap side by side with what a Node user would do instead (fs.readSync, a
-// Buffer holding the file in memory) and with Python smmap, on one 1 GiB file in the page
-// cache. Prints a table, a line of ratios and whether each target of issue 5 holds.
-// Each workload's contenders take turns, REPEATS rounds (a fresh manager each run), and each
-// one's fastest run counts, in CPU time (user + system, as Python's side measures too) rather
-// than wall time: on a shared machine wall time also counts the time other processes held the
-// CPU, and taking turns spreads the machine's ups and downs over every contender alike.
+// `npm run bench`: every workload of issue 14's table, smmap side by side with what a Node user
+// would do instead (fs.readSync, the file in a Buffer) and with Python smmap, in one run; prints
+// medians with min-max and each target held or missed with its ratio (report.js).
+// - Every timed run is a child process of its own, and contenders take turns in rounds
+//   (harness.js). SMMAP_BENCH_ROUNDS sets the rounds (default 5; about 2 minutes here),
+//   SMMAP_BENCH_COLD_ROUNDS those of the cold workloads (default twice as many),
+//   SMMAP_BENCH_ONLY a comma-separated list of workload ids to run alone.
+// - Files are written afresh into a temp directory for each run and removed at the end:
+//   how a file entered the page cache decides its folio size, which decides what windows of
+//   2 MiB or more can gain, so a file reused from an earlier run would be in an unknown state.
+//   A: 1 GiB written in 1 MiB pieces (small folios) for W1-W3; later dropped and read in again
+//   (large folios) for W3L, and dropped before every cold run (W5, cold random). B: 2 GiB
+//   written as the demo writes its file, for W4.
+// - Warm workloads warm their file right before every run; cold ones evict it and check with
+//   fincore (cache.js). Each file's folio state is probed and printed before its workloads.
 'use strict'
 const fs = require('node:fs')
 const os = require('node:os')
-const { SlidingWindowMapBuffer, SlidingWindowMapManager } = require('..')
+const path = require('node:path')
+const { ROUNDS, COLD_ROUNDS, randomOffsets, writeOffsets, nodeRun, rounds } = require('./harness')
+const { warm, coldControl, folios, describeFolios } = require('./cache')
 const { pythonRunner } = require('./python')
-const { testFile, SIZE, MiB } = require('./testfile')
+const { writePatterned, MiB } = require('./testfile')
+const { report } = require('./report')
 
-const REPEATS = Number(process.env.SMMAP_BENCH_REPEATS) || 5
+const GiB = 1024 * MiB
 const PAGE = 4096
-const W1_READS = 1_000_000
-const W1_READ = 64
-const W2_READS = 20_000
-const W2_READ = 4096
-const WINDOW = 1 * MiB
-const BUDGET = 64 * MiB
-const W3_CHUNK = 64 * 1024
-const W3_COPY = 1 * MiB
-// Peak RSS is sampled with process.memoryUsage.rss() rather than read from
-// process.resourceUsage().maxRSS: maxRSS is the high-water mark of the whole process, so once
-// W1 has held the 1 GiB in-memory Buffer every later workload would report that. Sampling
-// (every W2_SAMPLE reads, every W3_SAMPLE chunks: about 1% of the time, paid by every
-// contender alike, Python included) gives each workload's own peak above where it started,
-// in this one process. Mappings count once their pages are touched, so the samples see them.
-const W2_SAMPLE = 64
-const W3_SAMPLE = 16
+const SIZE_A = 1 * GiB
+const SIZE_B = 2 * GiB
+const WRITE_BLOCK = 1 * MiB // small folios, as a file written by an ordinary program sits (see testfile.js)
+const COLD_READS = Number(process.env.SMMAP_BENCH_COLD_READS) || 1000
+/** SMMAP_BENCH_ONLY=W2,W5 runs just those workloads (ids as printed), to look at one closely. */
+const ONLY = process.env.SMMAP_BENCH_ONLY ? new Set(process.env.SMMAP_BENCH_ONLY.split(',').map((id) => id.trim())) : null
 
 const log = (line) => process.stderr.write(`${line}\n`)
 
-/** Deterministic offsets in `[0, limit)`, multiples of `align`; the same for every contender. */
-function randomOffsets(count, limit, align, seed) {
-  const offsets = new Float64Array(count)
-  let state = seed >>> 0 || 1
-  const slots = Math.floor(limit / align)
-  for (let i = 0; i < count; i++) {
-    state ^= state << 13; state >>>= 0
-    state ^= state >>> 17
-    state ^= state << 5; state >>>= 0
-    offsets[i] = Math.floor((state / 2 ** 32) * slots) * align
-  }
-  return offsets
-}
-
-/** Starts a CPU-time measurement; `seconds(start)` reads it. */
-const now = () => process.cpuUsage()
-
-function seconds(start) {
-  const used = process.cpuUsage(start)
-  return (used.user + used.system) / 1e6
-}
-
-/** Runs every contender (`name: () => result`, falsy to leave out) once per round; returns each one's fastest result. */
-function race(contenders) {
-  const best = {}
-  for (let round = 0; round < REPEATS; round++) {
-    for (const [name, run] of Object.entries(contenders)) {
-      if (!run) continue
-      const result = run()
-      if (best[name] === undefined || result.seconds < best[name].seconds) best[name] = result
-    }
-  }
-  return best
-}
-
-/** Tracks the highest RSS above the level when it was made. */
-function rssPeak() {
-  const base = process.memoryUsage.rss()
-  let peak = base
-  return { sample: () => { peak = Math.max(peak, process.memoryUsage.rss()) }, above: () => peak - base }
-}
-
-/** Checks the budget invariant: with at most one region held by a cursor, never more than budget + one window. */
-function mappedPeak(manager) {
-  const peak = manager.stats().peakMappedBytes
-  if (peak > BUDGET + WINDOW) throw new Error(`peak mapped bytes ${peak} exceed the budget ${BUDGET} plus one window ${WINDOW}`)
-  return peak
-}
-
 /**
- * How much of this process's mappings of `file` the kernel maps with 2 MiB page-table
- * entries (FilePmdMapped in /proc/self/smaps; Linux only, else null). Random reads over a
- * window mapped that way miss the TLB far less often than over 4 KiB pages.
+ * The workloads, in the order they run. Each contender is a spec for a Node child (workloads.js,
+ * `kind` picks the function) or `python: true` for Python smmap with the same spec. `metric`
+ * is the clock the targets are judged by: CPU time of the whole process for warm workloads (on
+ * a shared machine wall time also counts time other jobs held the CPU; process CPU includes
+ * V8's helper threads, which smmap's windows can keep busy), wall time for cold ones (waiting
+ * for the disk is the cost).
  */
-function hugeMapped(file) {
-  let text
-  try {
-    text = fs.readFileSync('/proc/self/smaps', 'utf8')
-  } catch {
-    return null
-  }
-  let mine = false
-  let bytes = 0
-  for (const line of text.split('\n')) {
-    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) mine = line.endsWith(` ${file}`)
-    else if (mine && line.startsWith('FilePmdMapped:')) bytes += Number(line.split(/\s+/)[1]) * 1024
-  }
-  return bytes
+function plan(files, offsets) {
+  const A = files.A
+  const B = files.B
+  return [
+    {
+      id: 'W1', file: A, state: 'written', kind: 'reads', ops: offsets.w1.count, unit: 'op', metric: 'cpu',
+      title: `${offsets.w1.count} random readUInt32LE, default manager (one 1 GiB window, resident)`,
+      base: { offsets: offsets.w1.file, warmup: offsets.w1warm.file, read: 4 },
+      contenders: {
+        mapped: { label: 'SlidingWindowMapBuffer.readUInt32LE', touchAll: true },
+        memory: { label: 'in-memory Buffer.readUInt32LE' },
+        readSync: { label: 'fs.readSync 4 B + readUInt32LE' },
+      },
+    },
+    {
+      id: 'W1b', file: A, state: 'written', kind: 'views', ops: offsets.w1.count, unit: 'op', metric: 'cpu',
+      title: `${offsets.w1.count} random 64-byte views, default manager (resident)`,
+      base: { offsets: offsets.w1.file, warmup: offsets.w1warm.file, read: 64 },
+      contenders: {
+        cursor: { label: 'cursor.useRegion(o, 64).buffer()[0]' },
+        memory: { label: 'in-memory Buffer.subarray(o, o + 64)[0]' },
+        python: { label: 'Python smmap use_region(o, 64).buffer()[0]', python: true },
+      },
+    },
+    {
+      id: 'W2', file: A, state: 'written', kind: 'pages', ops: offsets.w2.count, unit: 'op', metric: 'cpu',
+      title: `${offsets.w2.count} random 4 KiB reads, 1 MiB windows, 64 MiB budget, steady state (budget full)`,
+      base: { offsets: offsets.w2.file, warmup: offsets.w2warm.file, read: PAGE, window: 1 * MiB, budget: 64 * MiB, sampleRss: true },
+      contenders: {
+        cursor: { label: 'cursor.useRegion(o, 4 KiB).buffer().copy()' },
+        python: { label: 'Python smmap, same settings and offsets', python: true },
+        readSync: { label: 'fs.readSync 4 KiB' },
+      },
+    },
+    {
+      id: 'W3', file: A, state: 'written', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu',
+      title: 'sequential pass over 1 GiB, a byte per page, 1 MiB windows, 64 MiB budget',
+      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: 8 * MiB, sampleRss: true },
+      contenders: {
+        chunks: { label: 'buffer.chunks(64 KiB)' },
+        python: { label: 'Python smmap 64 KiB views', python: true },
+        copy: { label: 'buffer.copy() into a reused 1 MiB Buffer', chunk: 1 * MiB },
+        readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
+      },
+    },
+    {
+      id: 'W4', file: B, state: 'written', kind: 'reads', ops: offsets.w4.count, unit: 'op', metric: 'cpu',
+      title: `the demo's random phase: ${offsets.w4.count} random readUInt32LE over 2 GiB, 64 MiB windows, 256 MiB budget`,
+      base: { offsets: offsets.w4.file, warmup: offsets.w4warm.file, read: 4, window: 64 * MiB, budget: 256 * MiB },
+      contenders: {
+        mapped: { label: 'SlidingWindowMapBuffer.readUInt32LE' },
+        readSync: { label: 'fs.readSync 4 B + readUInt32LE' },
+      },
+    },
+    {
+      id: 'W3L', file: A, state: 'read in', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu', clocks: ['thread', 'cpu', 'wall'],
+      title: 'the W3 pass over the file read in (large folios), chunks(64 KiB)',
+      base: { size: SIZE_A, chunk: 64 * 1024, warmupBytes: 8 * MiB },
+      contenders: {
+        chunks64: { label: 'chunks(), 64 MiB windows, 256 MiB budget', contender: 'chunks', window: 64 * MiB, budget: 256 * MiB },
+        chunksDefault: { label: 'chunks(), default manager (1 GiB windows)', contender: 'chunks' },
+        // The smallest window the W3L target covers ("any window of at least 2 MiB").
+        chunks2m: { label: 'chunks(), 2 MiB windows, 64 MiB budget', contender: 'chunks', window: 2 * MiB, budget: 64 * MiB },
+        // For contrast: windows under 2 MiB cannot use 2 MiB page-table entries, folios or not.
+        chunks1m: { label: 'chunks(), 1 MiB windows, 64 MiB budget (as W3)', contender: 'chunks', window: 1 * MiB, budget: 64 * MiB },
+        python: { label: 'Python smmap 64 KiB views, 1 MiB windows, 64 MiB budget (as W3)', python: true, window: 1 * MiB, budget: 64 * MiB },
+        readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
+      },
+    },
+    {
+      id: 'W5', file: A, state: 'cold', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'wall', clocks: ['wall', 'cpu'],
+      title: 'cold sequential pass over 1 GiB (dropped from the page cache before every run), a byte per page',
+      base: { size: SIZE_A, chunk: 64 * 1024 },
+      contenders: {
+        chunks1m: { label: 'chunks(64 KiB), 1 MiB windows, 64 MiB budget', contender: 'chunks', window: 1 * MiB, budget: 64 * MiB },
+        chunksDefault: { label: 'chunks(64 KiB), default manager', contender: 'chunks' },
+        chunksSequential: { label: "chunks(64 KiB), 1 MiB windows, advice 'sequential'", contender: 'chunks', window: 1 * MiB, budget: 64 * MiB, advice: 'sequential' },
+        readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
+      },
+    },
+    {
+      id: 'cold4k', file: A, state: 'cold', kind: 'pages', ops: offsets.cold.count, unit: 'op', metric: 'wall', clocks: ['wall', 'cpu'],
+      title: `cold random: ${offsets.cold.count} random 4 KiB reads over 1 GiB (dropped before every run)`,
+      base: { offsets: offsets.cold.file, read: PAGE },
+      contenders: {
+        buffer: { label: 'SlidingWindowMapBuffer.copy() 4 KiB, default manager' },
+        cursorRandom: { label: "cursor 4 KiB, default windows, advice 'random'", advice: 'random', contender: 'cursor' },
+        cursorDefault: { label: 'cursor 4 KiB, default manager and advice', contender: 'cursor' },
+        readSync: { label: 'fs.readSync 4 KiB' },
+      },
+    },
+  ]
 }
 
-// W1 and W1b: the hit path, against the in-memory limit.
-
-function w1Mapped(buf, offsets) {
-  let sum = 0
-  const start = now()
-  for (let i = 0; i < offsets.length; i++) sum = (sum + buf.readUInt32LE(offsets[i])) >>> 0
-  return { seconds: seconds(start), sum }
+/** Writes a list of offsets for the children; `{ file, count }`. */
+function offsetList(dir, name, list) {
+  return { file: writeOffsets(path.join(dir, `${name}.u64`), list), count: list.length }
 }
 
-function w1ReadSync(fd, offsets) {
-  const scratch = Buffer.alloc(W1_READ)
-  let sum = 0
-  const start = now()
-  for (let i = 0; i < offsets.length; i++) {
-    fs.readSync(fd, scratch, 0, W1_READ, offsets[i])
-    sum = (sum + scratch.readUInt32LE(0)) >>> 0
-  }
-  return { seconds: seconds(start), sum }
-}
-
-function w1Memory(memory, offsets) {
-  let sum = 0
-  const start = now()
-  for (let i = 0; i < offsets.length; i++) sum = (sum + memory.readUInt32LE(offsets[i])) >>> 0
-  return { seconds: seconds(start), sum }
-}
-
-function w1bCursor(cursor, offsets) {
-  let sum = 0
-  const start = now()
-  for (let i = 0; i < offsets.length; i++) sum += cursor.useRegion(offsets[i], W1_READ).buffer()[0]
-  return { seconds: seconds(start), sum }
-}
-
-function w1bMemory(memory, offsets) {
-  let sum = 0
-  const start = now()
-  for (let i = 0; i < offsets.length; i++) sum += memory.subarray(offsets[i], offsets[i] + W1_READ)[0]
-  return { seconds: seconds(start), sum }
-}
-
-function hitPaths(file, offsets, python) {
-  // The default manager: one 1 GiB window holds the whole file. Every page is touched first,
-  // so the timed reads are hits on resident windows, as the in-memory Buffer's are.
-  const manager = new SlidingWindowMapManager()
-  const buf = new SlidingWindowMapBuffer(manager.makeCursor(file))
-  const cursor = manager.makeCursor(file)
-  for (let ofs = 0; ofs < SIZE; ofs += PAGE) buf.readUInt8(ofs)
-  const huge = hugeMapped(file)
-  const memory = fs.readFileSync(file)
-  const fd = fs.openSync(file, 'r')
-  try {
-    const warmUp = offsets.subarray(0, 100_000) // for the JIT
-    w1Mapped(buf, warmUp)
-    w1ReadSync(fd, warmUp.subarray(0, 10_000))
-    w1Memory(memory, warmUp)
-    w1bCursor(cursor, warmUp)
-    w1bMemory(memory, warmUp)
-    const w1 = race({
-      mapped: () => w1Mapped(buf, offsets),
-      readSync: () => w1ReadSync(fd, offsets),
-      memory: () => w1Memory(memory, offsets),
-    })
-    const w1b = race({
-      cursor: () => w1bCursor(cursor, offsets),
-      memory: () => w1bMemory(memory, offsets),
-      python: python && (() => python.run('w1b', { read: W1_READ })),
-    })
-    const misses = manager.stats().misses
-    if (misses !== 1) throw new Error(`W1 expected one window for the whole run, the manager mapped ${misses}`)
-    return { w1, w1b, huge }
-  } finally {
-    fs.closeSync(fd)
-    cursor.release()
-    buf.endAccess()
-    manager.close()
-  }
-}
-
-// W2: the miss path.
-
-function w2Mapped(file, offsets, options = {}) {
-  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET, ...options })
-  const cursor = manager.makeCursor(file)
-  const scratch = Buffer.alloc(W2_READ)
-  const rss = rssPeak()
-  let sum = 0
-  try {
-    const start = now()
-    for (let i = 0; i < offsets.length; i++) {
-      cursor.useRegion(offsets[i], W2_READ).buffer().copy(scratch)
-      sum += scratch[0] + scratch[W2_READ - 1]
-      if (i % W2_SAMPLE === 0) rss.sample()
-    }
-    const elapsed = seconds(start)
-    cursor.release()
-    return { seconds: elapsed, sum, peakRss: rss.above(), peakMapped: mappedPeak(manager), stats: manager.stats() }
-  } finally {
-    cursor.release()
-    manager.close()
+function makeOffsets(dir) {
+  return {
+    w1: offsetList(dir, 'w1', randomOffsets(1_000_000, SIZE_A - 64, 1, 0x9e3779b9)),
+    w1warm: offsetList(dir, 'w1warm', randomOffsets(100_000, SIZE_A - 64, 1, 0x7f4a7c15)),
+    w2: offsetList(dir, 'w2', randomOffsets(20_000, SIZE_A - PAGE, PAGE, 0x85ebca6b)),
+    w2warm: offsetList(dir, 'w2warm', randomOffsets(2_000, SIZE_A - PAGE, PAGE, 0xc2b2ae35)),
+    w4: offsetList(dir, 'w4', randomOffsets(1_000_000, SIZE_B - 4, 1, 0x27d4eb2f)),
+    w4warm: offsetList(dir, 'w4warm', randomOffsets(100_000, SIZE_B - 4, 1, 0x165667b1)),
+    cold: offsetList(dir, 'cold', randomOffsets(COLD_READS, SIZE_A - PAGE, PAGE, 0xd3a2646c)),
   }
 }
 
-function w2ReadSync(file, offsets) {
-  const fd = fs.openSync(file, 'r')
-  const scratch = Buffer.alloc(W2_READ)
-  const rss = rssPeak()
-  let sum = 0
-  try {
-    const start = now()
-    for (let i = 0; i < offsets.length; i++) {
-      fs.readSync(fd, scratch, 0, W2_READ, offsets[i])
-      sum += scratch[0] + scratch[W2_READ - 1]
-      if (i % W2_SAMPLE === 0) rss.sample()
-    }
-    return { seconds: seconds(start), sum, peakRss: rss.above() }
-  } finally {
-    fs.closeSync(fd)
+/** Runs one workload's rounds; the file is put in the state the workload needs before every run. */
+function runWorkload(w, py, cold) {
+  const contenders = {}
+  for (const [name, c] of Object.entries(w.contenders)) {
+    const spec = { ...w.base, ...c, workload: w.id, kind: c.kind ?? w.kind, contender: c.contender ?? name, file: w.file }
+    delete spec.label
+    if (c.python) contenders[name] = py.run ? () => py.run(spec) : null
+    else contenders[name] = () => nodeRun(spec)
   }
+  const evicted = []
+  const before = w.state === 'cold' ? () => evicted.push(cold.evict(w.file)) : () => warm(w.file)
+  const runs = rounds(contenders, before, w.state === 'cold' ? COLD_ROUNDS : ROUNDS)
+  return { runs, evicted }
 }
-
-// W3: a sequential pass over the whole file, touching every page.
-
-function w3Chunks(file, options = {}) {
-  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET, ...options })
-  const buf = new SlidingWindowMapBuffer(manager.makeCursor(file))
-  const rss = rssPeak()
-  let sum = 0
-  let chunks = 0
-  try {
-    const start = now()
-    for (const chunk of buf.chunks(W3_CHUNK)) {
-      for (let i = 0; i < chunk.length; i += PAGE) sum += chunk[i]
-      if (++chunks % W3_SAMPLE === 0) rss.sample()
-    }
-    const elapsed = seconds(start)
-    buf.endAccess()
-    return { seconds: elapsed, sum, peakRss: rss.above(), peakMapped: mappedPeak(manager), stats: manager.stats() }
-  } finally {
-    buf.endAccess()
-    manager.close()
-  }
-}
-
-/** A checksum of what a 1 MiB copy brought in: the first byte of every page. */
-function pageSum(block, length) {
-  let sum = 0
-  for (let i = 0; i < length; i += PAGE) sum += block[i]
-  return sum
-}
-
-function w3Copy(file) {
-  const manager = new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: BUDGET })
-  const buf = new SlidingWindowMapBuffer(manager.makeCursor(file))
-  const target = Buffer.allocUnsafe(W3_COPY)
-  const rss = rssPeak()
-  let sum = 0
-  try {
-    const start = now()
-    for (let pos = 0; pos < SIZE; pos += W3_COPY) {
-      sum += pageSum(target, buf.copy(target, 0, pos, pos + W3_COPY))
-      rss.sample()
-    }
-    const elapsed = seconds(start)
-    buf.endAccess()
-    return { seconds: elapsed, sum, peakRss: rss.above(), peakMapped: mappedPeak(manager), stats: manager.stats() }
-  } finally {
-    buf.endAccess()
-    manager.close()
-  }
-}
-
-function w3ReadSync(file) {
-  const fd = fs.openSync(file, 'r')
-  const target = Buffer.allocUnsafe(W3_COPY)
-  const rss = rssPeak()
-  let sum = 0
-  try {
-    const start = now()
-    for (let pos = 0; pos < SIZE; pos += W3_COPY) {
-      sum += pageSum(target, fs.readSync(fd, target, 0, W3_COPY, pos))
-      rss.sample()
-    }
-    return { seconds: seconds(start), sum, peakRss: rss.above() }
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-module.exports = { w1Mapped, w1bCursor, w2Mapped, w3Chunks, w3Copy, randomOffsets }
 
 function main() {
-  const file = testFile(log)
-  const w1Offsets = randomOffsets(W1_READS, SIZE - W1_READ, 1, 0x9e3779b9)
-  const w2Offsets = randomOffsets(W2_READS, SIZE - W2_READ, PAGE, 0x85ebca6b)
-  const py = pythonRunner({ file, size: SIZE, offsets: { w1b: w1Offsets, w2: w2Offsets } })
-  const python = py.skipped ? null : py
-  try {
-    log('W1/W1b: hit path ...')
-    const hits = hitPaths(file, w1Offsets, python)
-    log('W2: miss path ...')
-    const w2Settings = { read: W2_READ, windowSize: WINDOW, maxMemorySize: BUDGET, sampleEvery: W2_SAMPLE }
-    const w2 = race({
-      mapped: () => w2Mapped(file, w2Offsets),
-      python: python && (() => python.run('w2', w2Settings)),
-      readSync: () => w2ReadSync(file, w2Offsets),
-    })
-    log('W3: sequential pass ...')
-    const w3Settings = { chunk: W3_CHUNK, windowSize: WINDOW, maxMemorySize: BUDGET, sampleEvery: W3_SAMPLE }
-    const w3 = race({
-      chunks: () => w3Chunks(file),
-      python: python && (() => python.run('w3', w3Settings)),
-      copy: () => w3Copy(file),
-      readSync: () => w3ReadSync(file),
-    })
-    require('./report').report({ file, hits, w2, w3, py: python ? python.info : py, counts: { W1_READS, W2_READS, REPEATS, SIZE, WINDOW, BUDGET } })
-  } finally {
-    python?.close()
+  const started = Date.now()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmap-bench-'))
+  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true })
+  process.on('exit', cleanup)
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
+  const files = { A: path.join(dir, 'a-1GiB.bin'), B: path.join(dir, 'b-2GiB.bin') }
+  const py = pythonRunner()
+  const cold = coldControl()
+  const offsets = makeOffsets(dir)
+  log(`rounds: ${ROUNDS} (cold: ${COLD_ROUNDS}); temp dir ${dir} (removed at exit)`)
+
+  const results = []
+  const fileStates = []
+  const written = new Set()
+  for (const w of plan(files, offsets).filter((w) => !ONLY || ONLY.has(w.id))) {
+    if (w.state === 'cold' && cold.skipped) {
+      results.push({ workload: w, skipped: cold.skipped })
+      continue
+    }
+    if (!written.has(w.file)) {
+      // Each file is written right before its first workload, so reclaim has had no time to
+      // drop (and a warm-up to read back as large folios) what the workloads expect written.
+      const size = w.file === files.A ? SIZE_A : SIZE_B
+      const start = Date.now()
+      writePatterned(w.file, size, WRITE_BLOCK)
+      written.add(w.file)
+      log(`wrote ${path.basename(w.file)} (${size / MiB} MiB in 1 MiB writes, fsynced) in ${((Date.now() - start) / 1000).toFixed(1)} s`)
+    }
+    if (w.state === 'read in' && !cold.skipped) {
+      // Dropped and read back: the kernel then reads it in 2 MiB folios.
+      cold.evict(w.file)
+    }
+    if (w.state !== 'cold') {
+      warm(w.file)
+      const state = folios(w.file)
+      fileStates.push({ id: w.id, file: w.file, expected: w.state, state, text: describeFolios(state) })
+      log(`${w.id}: ${path.basename(w.file)} ${w.state}: ${describeFolios(state)}`)
+    }
+    log(`${w.id}: ${w.title} ...`)
+    const { runs, evicted } = runWorkload(w, py, cold)
+    results.push({ workload: w, runs, evicted })
   }
+  report({ results, fileStates, py, cold, rounds: ROUNDS, coldRounds: COLD_ROUNDS, seconds: (Date.now() - started) / 1000 })
 }
 
 if (require.main === module) main()

@@ -15,7 +15,7 @@
 'use strict'
 const fs = require('node:fs')
 const { SlidingWindowMapBuffer, SlidingWindowMapManager } = require('..')
-const { randomOffsets } = require('./bench')
+const { randomOffsets } = require('./harness')
 const { testFile, SIZE } = require('./testfile')
 
 const HITS = Number(process.argv[2] ?? 1_000_000)

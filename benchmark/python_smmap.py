@@ -1,8 +1,9 @@
 """Python smmap's side of `npm run bench`: one run of one workload on the same file, settings
 and offsets as the JavaScript contenders (given as JSON in argv[1]; offsets as little-endian
-u64 files), timed here in CPU time and reported as one JSON object on stdout. Nothing else
-is printed on stdout. bench.js runs it once per round, between the JavaScript contenders
-(see bench.js for why rounds, why CPU time and why RSS is sampled).
+u64 files), reported as one JSON object on stdout with the seconds each clock measured (wall,
+process CPU, this thread's CPU) and a checksum the JavaScript contenders must match. Nothing
+else is printed on stdout. harness.js runs it as a child process once per round, between the
+JavaScript contenders (see harness.js for why).
 """
 import json
 import os
@@ -15,15 +16,27 @@ from smmap import SlidingWindowMapManager
 
 PAGE = 4096
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# Peak RSS is sampled as workloads.js samples it (see SAMPLE_READS there), if spec asks.
+SAMPLE_READS = 256
+SAMPLE_BYTES = 8 * 1024 * 1024
 
 
 def rss():
+    """Resident bytes, and of those the ones backed by files or shared memory (as harness.js reads them)."""
     with open("/proc/self/statm", "rb") as f:
-        return int(f.read().split()[1]) * PAGE_SIZE
+        fields = f.read().split()
+    return (int(fields[1]) * PAGE_SIZE, int(fields[2]) * PAGE_SIZE)
+
+
+def peaks(sampling, base, peak):
+    """What a run reports of RSS: the growth of its peak when sampled (as harness.js's rssPeak)."""
+    return {"peakRss": peak[0] - base[0], "peakRssFile": peak[1] - base[1]} if sampling else {}
 
 
 def load_offsets(path):
     offsets = array("Q")
+    if path is None:
+        return offsets
     with open(path, "rb") as f:
         offsets.frombytes(f.read())
     if sys.byteorder != "little":
@@ -31,84 +44,125 @@ def load_offsets(path):
     return offsets
 
 
-def w1b(path, offsets, read):
-    """cursor.use_region(o, 64).buffer()[0] with the default manager and resident windows."""
-    man = SlidingWindowMapManager()
-    cursor = man.make_cursor(path)
+def clock():
+    return (time.perf_counter_ns(), time.process_time_ns(), time.thread_time_ns())
+
+
+def done(start, total, **extra):
+    end = clock()
+    wall, cpu, thread = ((b - a) / 1e9 for a, b in zip(start, end))
+    return {"wall": wall, "cpu": cpu, "thread": thread, "sum": total, **extra}
+
+
+def manager(spec):
+    kwargs = {}
+    if spec.get("window"):
+        kwargs["window_size"] = spec["window"]
+    if spec.get("budget"):
+        kwargs["max_memory_size"] = spec["budget"]
+    return SlidingWindowMapManager(**kwargs)
+
+
+def views(spec, offsets, warmup):
+    """cursor.use_region(o, read).buffer()[0] with the default manager and resident windows."""
+    man = manager(spec)
+    cursor = man.make_cursor(spec["file"])
+    read = spec["read"]
     # Fault every page in first (the JavaScript side does too): this measures hits.
     cursor.use_region(0, 0)
     bytes(cursor.buffer()[::PAGE])
-    total = 0
-    start = time.process_time_ns()
-    for o in offsets:
-        cursor.use_region(o, read)
-        total += cursor.buffer()[0]
-    seconds = (time.process_time_ns() - start) / 1e9
+
+    def loop(offsets):
+        total = 0
+        for o in offsets:
+            cursor.use_region(o, read)
+            total += cursor.buffer()[0]
+        return total
+
+    loop(warmup)
+    start = clock()
+    out = done(start, loop(offsets))
     cursor.unuse_region()
     man.collect()
-    return {"seconds": seconds, "sum": total}
+    return out
 
 
-def w2(path, offsets, read, window_size, max_memory_size, sample_every):
-    """Random page reads copied out, with a budget far below the file: nearly all misses."""
-    man = SlidingWindowMapManager(window_size=window_size, max_memory_size=max_memory_size)
-    cursor = man.make_cursor(path)
+def pages(spec, offsets, warmup):
+    """Random reads copied out, with a budget far below the file: nearly all misses."""
+    base = peak = rss()
+    man = manager(spec)
+    cursor = man.make_cursor(spec["file"])
+    read = spec["read"]
+    sampling = spec.get("sampleRss")
     scratch = bytearray(read)
-    base = peak = rss()
-    total = 0
-    start = time.process_time_ns()
-    for i, o in enumerate(offsets):
-        cursor.use_region(o, read)
-        view = cursor.buffer()
-        scratch[: len(view)] = view
-        # A live view would stop smmap from unmapping the region when it is evicted.
-        view.release()
-        total += scratch[0] + scratch[read - 1]
-        if i % sample_every == 0:
-            peak = max(peak, rss())
-    seconds = (time.process_time_ns() - start) / 1e9
+
+    def loop(offsets):
+        nonlocal peak
+        total = 0
+        for i, o in enumerate(offsets):
+            cursor.use_region(o, read)
+            view = cursor.buffer()
+            scratch[: len(view)] = view
+            # A live view would stop smmap from unmapping the region when it is evicted.
+            view.release()
+            total += scratch[0] + scratch[read - 1]
+            if sampling and i % SAMPLE_READS == 0:
+                peak = max(peak, rss())
+        return total
+
+    loop(warmup)  # the steady state: the budget is full and every miss evicts
+    start = clock()
+    out = done(start, loop(offsets), **peaks(sampling, base, peak))
     cursor.unuse_region()
     man.collect()
-    return {"seconds": seconds, "sum": total, "peakRss": peak - base}
+    return out
 
 
-def w3(path, size, chunk, window_size, max_memory_size, sample_every):
-    """A sequential pass in `chunk`-byte views, reading the first byte of every page."""
-    man = SlidingWindowMapManager(window_size=window_size, max_memory_size=max_memory_size)
-    cursor = man.make_cursor(path)
+def pass_chunks(spec, offsets, warmup):
+    """A sequential pass in `chunk`-byte views, reading the first byte of every page; first
+    over `warmupBytes` with its own manager, as workloads.js does (see `warmed` there)."""
+    if spec.get("warmupBytes"):
+        one_pass(spec, min(spec["warmupBytes"], spec["size"]))
+    return one_pass(spec, spec["size"])
+
+
+def one_pass(spec, size):
     base = peak = rss()
+    man = manager(spec)
+    cursor = man.make_cursor(spec["file"])
+    chunk = spec["chunk"]
+    sampling = spec.get("sampleRss")
     total = 0
-    chunks = 0
+    unsampled = 0
     ofs = 0
-    start = time.process_time_ns()
+    start = clock()
     while ofs < size:
-        cursor.use_region(ofs, chunk)
+        cursor.use_region(ofs, min(chunk, size - ofs))
         view = cursor.buffer()
         total += sum(view[::PAGE])
         ofs += len(view)
+        unsampled += len(view)
         view.release()
-        chunks += 1
-        if chunks % sample_every == 0:
+        if sampling and unsampled >= SAMPLE_BYTES:
+            unsampled = 0
             peak = max(peak, rss())
-    seconds = (time.process_time_ns() - start) / 1e9
+    out = done(start, total, **peaks(sampling, base, peak))
     cursor.unuse_region()
     man.collect()
-    return {"seconds": seconds, "sum": total, "peakRss": peak - base}
+    return out
+
+
+KINDS = {"views": views, "pages": pages, "pass": pass_chunks}
 
 
 def main():
     spec = json.loads(sys.argv[1])
-    workload = spec["workload"]
-    if workload == "version":
+    if spec["kind"] == "version":
         out = {"python": sys.version.split()[0], "smmap": getattr(smmap, "__version__", "?")}
-    elif workload == "w1b":
-        out = w1b(spec["file"], load_offsets(spec["offsets"]), spec["read"])
-    elif workload == "w2":
-        out = w2(spec["file"], load_offsets(spec["offsets"]), spec["read"], spec["windowSize"], spec["maxMemorySize"], spec["sampleEvery"])
-    elif workload == "w3":
-        out = w3(spec["file"], spec["size"], spec["chunk"], spec["windowSize"], spec["maxMemorySize"], spec["sampleEvery"])
+    elif spec["kind"] in KINDS:
+        out = KINDS[spec["kind"]](spec, load_offsets(spec.get("offsets")), load_offsets(spec.get("warmup")))
     else:
-        raise SystemExit(f"unknown workload {workload!r}")
+        raise SystemExit(f"unknown kind {spec['kind']!r}")
     json.dump(out, sys.stdout)
 
 

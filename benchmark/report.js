@@ -1,11 +1,14 @@
-// Prints what bench.js measured: the machine, a table, one line of ratios and the targets of
-// issue 5 §2, each with the ratio that decides it. Ratios are "how many times faster smmap
-// is" (the other's time over ours), so above 1 means smmap wins.
+// Prints what bench.js measured: the machine, each workload's contenders as medians with
+// min-max, each file's page-cache state, and every target of issue 14 held or missed with the
+// ratio that decides it. Ratios are "times faster than" (their median time over ours), so
+// above 1 means smmap is faster; the bracket gives the range of the ratios within one round.
 'use strict'
 const os = require('node:os')
 const fs = require('node:fs')
+const { summary, speedup } = require('./harness')
 
 const MiB = 1024 * 1024
+const CLOCK_NAMES = { cpu: 'process CPU', thread: 'main-thread CPU', wall: 'wall' }
 
 function cpuModel() {
   try {
@@ -15,97 +18,172 @@ function cpuModel() {
   return os.cpus()[0]?.model ?? 'unknown CPU'
 }
 
-const perOp = (result, ops) => (result.seconds / ops) * 1e9 // ns
-const fmtNs = (ns) => (ns >= 10_000 ? `${(ns / 1000).toFixed(1)} µs` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`)
-const fmtRate = (result, bytes) => `${(bytes / result.seconds / 1e9).toFixed(2)} GB/s`
+const fmtTime = (s) => (s >= 1e-5 ? `${(s * 1e6).toFixed(1)} µs` : s >= 1e-6 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e9).toFixed(0)} ns`)
 const fmtMiB = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
-const ratio = (theirs, ours) => theirs.seconds / ours.seconds
 
-function report({ file, hits, w2, w3, py, counts }) {
-  const { W1_READS, W2_READS, REPEATS, SIZE, WINDOW, BUDGET } = counts
-  const skipped = py.skipped ? `skipped: ${py.skipped}` : null
-  const pyVersion = skipped ? 'Python smmap skipped' : `Python ${py.python} + smmap ${py.smmap} (${py.interpreter})`
-  console.log(`smmap benchmark: ${file}, ${SIZE / MiB} MiB, in the page cache; CPU time, fastest of ${REPEATS} runs each`)
-  console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyVersion}`)
-  const huge = hits.huge === null ? 'unknown (no /proc/self/smaps)' : `${fmtMiB(hits.huge)} of ${fmtMiB(SIZE)}`
-  console.log(`W1/W1b window mapped with 2 MiB pages (FilePmdMapped): ${huge}; the in-memory Buffer has 4 KiB pages unless THP is 'always'`)
-  console.log('')
-
-  const rows = []
-  const row = (workload, contender, value, extra = '') => rows.push([workload, contender, value, extra])
-  const pyRow = (workload, contender, value, extra) => row(workload, contender, skipped ? 'skipped' : value, skipped ? '' : extra)
-
-  row('W1 hit', `SlidingWindowMapBuffer.readUInt32LE (default manager)`, fmtNs(perOp(hits.w1.mapped, W1_READS)), `${W1_READS} random reads`)
-  row('', 'fs.readSync 64 B + readUInt32LE', fmtNs(perOp(hits.w1.readSync, W1_READS)))
-  row('', 'in-memory Buffer.readUInt32LE', fmtNs(perOp(hits.w1.memory, W1_READS)))
-  row('W1b cursor', 'cursor.useRegion(o, 64).buffer()[0]', fmtNs(perOp(hits.w1b.cursor, W1_READS)), `${W1_READS} random reads`)
-  row('', 'in-memory Buffer.subarray(o, o + 64)[0]', fmtNs(perOp(hits.w1b.memory, W1_READS)))
-  pyRow('', 'Python smmap use_region(o, 64).buffer()[0]', !skipped && fmtNs(perOp(hits.w1b.python, W1_READS)))
-  const w2s = w2.mapped.stats
-  row('W2 miss', 'cursor.useRegion(o, 4 KiB).buffer().copy()', fmtNs(perOp(w2.mapped, W2_READS)), `${W2_READS} reads: ${w2s.misses} misses, ${w2s.evictions} evictions`)
-  pyRow('', 'Python smmap, same settings and offsets', !skipped && fmtNs(perOp(w2.python, W2_READS)))
-  row('', 'fs.readSync 4 KiB', fmtNs(perOp(w2.readSync, W2_READS)))
-  row('W3 pass', 'buffer.chunks(64 KiB), a byte per page', fmtRate(w3.chunks, SIZE), `${w3.chunks.stats.misses} windows mapped`)
-  pyRow('', 'Python smmap 64 KiB views, a byte per page', !skipped && fmtRate(w3.python, SIZE))
-  row('', 'buffer.copy() into a reused 1 MiB Buffer', fmtRate(w3.copy, SIZE), `${w3.copy.stats.misses} windows mapped`)
-  row('', 'fs.readSync 1 MiB chunks', fmtRate(w3.readSync, SIZE))
-  const rss = (r) => `peak RSS +${fmtMiB(r.peakRss)}`
-  const mapped = (r) => `peak mapped ${fmtMiB(r.peakMapped)}, ${rss(r)}`
-  row('memory', 'W2 smmap', mapped(w2.mapped))
-  pyRow('', 'W2 Python smmap', !skipped && rss(w2.python))
-  row('', 'W2 fs.readSync', rss(w2.readSync))
-  row('', 'W3 chunks()', mapped(w3.chunks))
-  pyRow('', 'W3 Python smmap', !skipped && rss(w3.python))
-  row('', 'W3 copy()', mapped(w3.copy))
-  row('', 'W3 fs.readSync', rss(w3.readSync))
-
-  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)))
-  for (const r of rows) console.log(`${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`.trimEnd())
-  console.log('')
-
-  // Each target: [label, measured ratio (or null when skipped), the ratio it must reach].
-  const pyRatio = (theirs, ours) => (skipped ? null : ratio(theirs, ours))
-  const targets = [
-    ['W1 vs fs.readSync', ratio(hits.w1.readSync, hits.w1.mapped), 10],
-    ['W1 vs in-memory', ratio(hits.w1.memory, hits.w1.mapped), 0.7],
-    ['W1b vs in-memory', ratio(hits.w1b.memory, hits.w1b.cursor), 0.7],
-    ['W1b vs Python', pyRatio(hits.w1b.python, hits.w1b.cursor), 2.5],
-    ['W2 vs Python', pyRatio(w2.python, w2.mapped), 1.2],
-    ['W3 chunks vs Python', pyRatio(w3.python, w3.chunks), 1.4],
-    ['W3 copy vs fs.readSync', ratio(w3.readSync, w3.copy), 0.9],
-  ]
-  const extra = [['W2 vs fs.readSync', ratio(w2.readSync, w2.mapped)], ['in-memory Buffer vs fs.readSync (W1)', ratio(hits.w1.readSync, hits.w1.memory)]]
-  const shown = (r) => (r === null ? 'skipped' : `${r.toFixed(2)}x`)
-  console.log(`ratios (times faster than): ${[...targets, ...extra].map(([label, r]) => `${label} ${shown(r)}`).join('; ')}`)
-  let held = 0
-  let judged = 0
-  for (const [label, r, min] of targets) {
-    if (r !== null) judged++
-    if (r !== null && r >= min) held++
-    const verdict = r === null ? '' : r >= min ? `holds (${(r / min).toFixed(2)}x the target)` : `MISSED (${((r / min) * 100).toFixed(0)}% of the target)`
-    console.log(`  target ${label} >= ${min}x: ${shown(r)} ${verdict}`)
+/** "median (min-max)" of one clock over a contender's runs: time per op, or GB/s for a pass. */
+function fmtRuns(w, runs, clock) {
+  const s = summary(runs, clock)
+  if (!s) return 'n/a'
+  if (w.unit === 'byte') {
+    const rate = (t) => (w.ops / t / 1e9).toFixed(2)
+    return `${rate(s.median)} GB/s (${rate(s.max)}-${rate(s.min)})`
   }
-  const limit = BUDGET + WINDOW
-  for (const [label, r] of [['W2', w2.mapped], ['W3 chunks', w3.chunks], ['W3 copy', w3.copy]]) {
-    console.log(`  peak mapped ${label}: ${fmtMiB(r.peakMapped)} <= budget ${fmtMiB(BUDGET)} + one window ${fmtMiB(WINDOW)} = ${fmtMiB(limit)}: holds (asserted)`)
-  }
-  console.log(`targets: ${held} of ${judged} ratio targets hold`)
-  if (skipped) console.log(`Python smmap: ${skipped}`)
-  checkAgreement({ hits, w2, w3, py, skipped })
+  const per = (t) => fmtTime(t / w.ops)
+  return `${per(s.median)} (${per(s.min)}-${per(s.max)})`
 }
 
-/** Every contender must have read the same bytes, or its time means nothing. */
-function checkAgreement({ hits, w2, w3, py, skipped }) {
-  const groups = [
-    ['W1', [hits.w1.mapped.sum, hits.w1.readSync.sum, hits.w1.memory.sum]],
-    ['W1b', [hits.w1b.cursor.sum, hits.w1b.memory.sum, ...(skipped ? [] : [hits.w1b.python.sum])]],
-    ['W2', [w2.mapped.sum, w2.readSync.sum, ...(skipped ? [] : [w2.python.sum])]],
-    ['W3', [w3.chunks.sum, w3.copy.sum, w3.readSync.sum, ...(skipped ? [] : [w3.python.sum])]],
-  ]
-  for (const [label, sums] of groups) {
-    if (new Set(sums).size !== 1) throw new Error(`${label}: the contenders read different bytes (checksums ${sums.join(', ')})`)
+/** The targets of issue 14: [workload, ours, theirs, clock, at least, label]. */
+const TARGETS = [
+  ['W4', 'mapped', 'readSync', 'cpu', 1.3, "demo random phase (W4) vs fs.readSync 4 B"],
+  ['W2', 'cursor', 'python', 'cpu', 1.6, 'W2 vs Python smmap, steady state'],
+  ['W3', 'chunks', 'python', 'cpu', 1.3, 'W3 chunks() vs Python smmap'],
+  ['W3L', 'chunks64', 'readSync', 'cpu', 2, 'W3L 64 MiB windows vs fs.readSync, process CPU'],
+  ['W3L', 'chunks2m', 'readSync', 'cpu', 2, 'W3L 2 MiB windows vs fs.readSync, process CPU'],
+  ['W3L', 'chunksDefault', 'readSync', 'wall', 4, 'W3L default manager vs fs.readSync, wall'],
+  ['W3L', 'chunksDefault', 'readSync', 'cpu', 3, 'W3L default manager vs fs.readSync, process CPU'],
+  ['W5', 'chunks1m', 'readSync', 'wall', 1, 'W5 cold scan, 1 MiB windows vs fs.readSync 1 MiB'],
+  ['W5', 'chunksDefault', 'readSync', 'wall', 1, 'W5 cold scan, default manager vs fs.readSync 1 MiB'],
+  ['cold4k', 'buffer', 'readSync', 'wall', 0.8, 'cold random 4 KiB, SlidingWindowMapBuffer vs fs.readSync'],
+  ['cold4k', 'cursorRandom', 'readSync', 'wall', 0.6, "cold random 4 KiB, cursor advice 'random' vs fs.readSync"],
+  ['W1', 'mapped', 'memory', 'cpu', 0.9, 'W1 vs in-memory Buffer'],
+  ['W1b', 'cursor', 'memory', 'cpu', 1.5, 'W1b vs in-memory subarray'],
+  ['W1b', 'cursor', 'python', 'cpu', 4.5, 'W1b vs Python smmap'],
+]
+
+/** Ratios printed for information beside the targets: [workload, ours, theirs, clock, label]. */
+const EXTRA = [
+  ['W1', 'mapped', 'readSync', 'cpu', 'W1 vs fs.readSync 4 B'],
+  ['W2', 'cursor', 'readSync', 'cpu', 'W2 vs fs.readSync 4 KiB'],
+  ['W3', 'copy', 'readSync', 'cpu', 'W3 copy() vs fs.readSync 1 MiB'],
+  ['W3L', 'chunks64', 'readSync', 'thread', 'W3L 64 MiB windows vs fs.readSync, main-thread CPU'],
+  ['W3L', 'chunks2m', 'readSync', 'thread', 'W3L 2 MiB windows vs fs.readSync, main-thread CPU'],
+  ['W3L', 'chunksDefault', 'readSync', 'thread', 'W3L default manager vs fs.readSync, main-thread CPU'],
+  ['W3L', 'chunks1m', 'readSync', 'cpu', 'W3L 1 MiB windows vs fs.readSync, process CPU'],
+  ['W3L', 'chunks1m', 'python', 'cpu', 'W3L 1 MiB windows vs Python smmap (W3 over large folios), process CPU'],
+  ['W5', 'chunksSequential', 'readSync', 'wall', "W5 cold scan, 1 MiB windows, advice 'sequential' vs fs.readSync 1 MiB"],
+  ['cold4k', 'cursorDefault', 'readSync', 'wall', 'cold random 4 KiB, cursor default advice vs fs.readSync'],
+]
+
+/** Memory targets: [workload, contender, what, limit in bytes from the workload's settings]. */
+const MEMORY = [
+  ['W2', 'cursor', 'peakMapped'], ['W2', 'cursor', 'peakRss'],
+  ['W3', 'chunks', 'peakMapped'], ['W3', 'chunks', 'peakRss'],
+  ['W3', 'copy', 'peakMapped'], ['W3', 'copy', 'peakRss'],
+  ['W3L', 'chunks64', 'peakMapped'], ['W3L', 'chunks2m', 'peakMapped'], ['W4', 'mapped', 'peakMapped'], ['W5', 'chunks1m', 'peakMapped'],
+]
+
+const shown = (r) => `${r.ratio.toFixed(2)}x [${r.min.toFixed(2)}-${r.max.toFixed(2)}]`
+
+function printWorkload(entry, fileStates) {
+  const w = entry.workload
+  console.log(`${w.id}: ${w.title}`)
+  if (entry.skipped) {
+    console.log(`  skipped: ${entry.skipped}`)
+    return
   }
-  console.log('all contenders read the same bytes (checksums agree)')
+  const state = fileStates.find((f) => f.id === w.id)
+  if (state) console.log(`  file ${w.state}: ${state.text}`)
+  if (w.state === 'cold') {
+    const left = entry.evicted.filter((b) => b !== null)
+    console.log(left.length ? `  dropped before each run; fincore found at most ${fmtMiB(Math.max(...left))} resident after dropping` : '  dropped before each run (fincore missing: not verified)')
+  }
+  const clocks = w.clocks ?? [w.metric]
+  const rows = []
+  for (const [name, c] of Object.entries(w.contenders)) {
+    const runs = entry.runs[name]
+    if (!runs) {
+      rows.push([c.label, 'skipped', ''])
+      continue
+    }
+    const cells = clocks.map((clock) => `${clocks.length > 1 ? `${CLOCK_NAMES[clock]} ` : ''}${fmtRuns(w, runs, clock)}`)
+    const last = runs[runs.length - 1]
+    const notes = []
+    if (last.stats) notes.push(`misses ${last.stats.misses}, evictions ${last.stats.evictions}`)
+    if (last.peakRss !== undefined && ['W2', 'W3'].includes(w.id)) {
+      const worst = runs.reduce((a, b) => (b.peakRss > a.peakRss ? b : a))
+      notes.push(`peak RSS +${fmtMiB(worst.peakRss)}${worst.peakRssFile === null ? '' : ` (${fmtMiB(worst.peakRssFile)} of it file pages)`}`)
+    }
+    rows.push([c.label, cells.join('   '), notes.join('; ')])
+  }
+  const width = Math.max(...rows.map((r) => r[0].length))
+  const width2 = Math.max(...rows.map((r) => r[1].length))
+  for (const r of rows) console.log(`  ${r[0].padEnd(width)}  ${r[1].padEnd(width2)}  ${r[2]}`.trimEnd())
+  if (clocks.length === 1) console.log(`  (${CLOCK_NAMES[w.metric]} time)`)
+}
+
+/** Every contender of a workload must have read the same bytes, or its time means nothing. */
+function checksums(results) {
+  const bad = []
+  for (const entry of results) {
+    if (entry.skipped) continue
+    const sums = new Set(Object.values(entry.runs).flat().map((r) => r.sum))
+    if (sums.size !== 1) bad.push(`${entry.workload.id} (${[...sums].join(', ')})`)
+  }
+  return bad
+}
+
+function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) {
+  const pyText = py.skipped ? `Python smmap skipped: ${py.skipped}` : `Python ${py.info.python} + smmap ${py.info.smmap} (${py.info.interpreter})`
+  console.log(`smmap benchmark (issue 14): ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`)
+  console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
+  console.log('each cell: the median over the rounds (min-max in brackets); time per read, or GB/s for a pass')
+  console.log(`cold runs: ${cold.skipped ? `skipped (${cold.skipped})` : `posix_fadvise(DONTNEED) before each run${cold.verified ? ', checked with fincore' : ' (fincore missing: unverified)'}`}`)
+  console.log('')
+  for (const entry of results) {
+    printWorkload(entry, fileStates)
+    console.log('')
+  }
+
+  const byId = Object.fromEntries(results.map((e) => [e.workload.id, e]))
+  const ratioOf = (id, ours, theirs, clock) => {
+    const e = byId[id]
+    if (!e || e.skipped || !e.runs[ours] || !e.runs[theirs]) return null
+    return speedup(e.runs[ours], e.runs[theirs], clock)
+  }
+  console.log('targets (times faster than: median over median [range of the ratios within a round]):')
+  let held = 0
+  let judged = 0
+  for (const [id, ours, theirs, clock, min, label] of TARGETS) {
+    const r = ratioOf(id, ours, theirs, clock)
+    if (r === null) {
+      console.log(`  skipped  ${label} >= ${min}x`)
+      continue
+    }
+    judged++
+    if (r.ratio >= min) held++
+    const verdict = r.ratio >= min ? 'held   ' : 'MISSED '
+    // A verdict the rounds disagree on is flagged: one more run could turn it.
+    const unsure = r.min < min && r.max >= min ? '; rounds fall on both sides of the target' : ''
+    console.log(`  ${verdict}  ${label} >= ${min}x: ${shown(r)} (${CLOCK_NAMES[clock]}; ${((r.ratio / min) * 100).toFixed(0)}% of the target${unsure})`)
+  }
+  for (const [id, contender, what] of MEMORY) {
+    const e = byId[id]
+    if (!e || e.skipped) continue
+    const settings = { ...e.workload.base, ...e.workload.contenders[contender] }
+    const limit = settings.budget + settings.window
+    const worst = Math.max(...e.runs[contender].map((r) => r[what]))
+    judged++
+    if (worst <= limit) held++
+    const name = what === 'peakRss' ? 'peak RSS growth' : 'peak mapped'
+    // The fs.readSync contender runs the same loop without mapping anything: its own growth
+    // (heap, Node's pages) shows how much of smmap's is the process rather than windows.
+    const plain = what === 'peakRss' && e.runs.readSync ? Math.max(...e.runs.readSync.map((r) => r.peakRss)) : null
+    const net = plain === null ? '' : `; ${fmtMiB(worst - plain)} above fs.readSync's own ${fmtMiB(plain)}`
+    console.log(`  ${worst <= limit ? 'held   ' : 'MISSED '}  ${id} ${contender} ${name} <= budget + one window (${fmtMiB(limit)}): ${fmtMiB(worst)} (worst run${net})`)
+  }
+  console.log(`${held} of ${judged} targets held (peak RSS growth counts the process's JavaScript heap as well as mapped pages)`)
+  console.log('')
+  console.log('other ratios:')
+  for (const [id, ours, theirs, clock, label] of EXTRA) {
+    const r = ratioOf(id, ours, theirs, clock)
+    if (r !== null) console.log(`  ${label}: ${shown(r)} (${CLOCK_NAMES[clock]})`)
+  }
+  const bad = checksums(results)
+  if (bad.length) {
+    console.log(`CHECKSUMS DISAGREE in ${bad.join('; ')}: those timings are void`)
+    process.exitCode = 1
+  } else console.log('all contenders of each workload read the same bytes (checksums agree)')
 }
 
 module.exports = { report }

@@ -1,6 +1,6 @@
-// The benchmark's test file: 1 GiB of patterned bytes in os.tmpdir(), written once and reused
-// by later runs (writing it costs more than the whole benchmark), then read once so every
-// contender starts with the file in the page cache.
+// Patterned test files. testFile() is benchmark/hits.js's: 1 GiB in os.tmpdir(), written once
+// and reused by later runs, then read once so it starts in the page cache. writePatterned()
+// writes the files `npm run bench` makes afresh for each run (see bench.js for why).
 'use strict'
 const fs = require('node:fs')
 const os = require('node:os')
@@ -12,7 +12,7 @@ const PAGE = 4096
 /**
  * Bytes per write. Large writes leave large folios in the page cache (ext4 on Linux 6.x), up
  * to 2 MiB ones that a mapping of the whole file can map with huge page-table entries; the
- * report says whether that happened (see `hugeMapped` in bench.js), since it depends on how
+ * bench reports whether that happened (see `folios` in cache.js), since it depends on how
  * the file entered the page cache, not on smmap.
  */
 const BLOCK = 8 * MiB
@@ -57,22 +57,33 @@ function looksComplete(file) {
   }
 }
 
-/** Writes the file under a temporary name and renames it, so an interrupted run leaves no half file. */
-function write(file, log) {
+/**
+ * Writes `size` patterned bytes to `file` in `block`-byte writes under a temporary name, then
+ * fsyncs and renames it, so an interrupted run leaves no half file and no dirty pages are left
+ * for writeback to flush in the middle of a later measurement. The block size decides the
+ * page-cache folios the file is left in: 8 MiB writes leave 2 MiB folios on ext4 (Linux
+ * 6.18), 1 MiB writes leave small ones.
+ */
+function writePatterned(file, size, block) {
   const partial = `${file}.${process.pid}.partial`
-  const template = Buffer.alloc(BLOCK + 251)
+  const template = Buffer.alloc(block + 251)
   for (let i = 0; i < template.length; i++) template[i] = patternByte(i)
-  const block = Buffer.alloc(BLOCK)
+  const buffer = Buffer.alloc(block)
   const fd = fs.openSync(partial, 'w')
   try {
-    for (let ofs = 0; ofs < SIZE; ofs += BLOCK) {
-      fillBlock(block, template, ofs)
-      fs.writeSync(fd, block, 0, BLOCK, ofs)
+    for (let ofs = 0; ofs < size; ofs += block) {
+      fillBlock(buffer, template, ofs)
+      fs.writeSync(fd, buffer, 0, Math.min(block, size - ofs), ofs)
     }
+    fs.fsyncSync(fd)
   } finally {
     fs.closeSync(fd)
   }
   fs.renameSync(partial, file)
+}
+
+function write(file, log) {
+  writePatterned(file, SIZE, BLOCK)
   log(`wrote ${file} (${SIZE / MiB} MiB); later runs reuse it`)
 }
 
@@ -97,4 +108,4 @@ function testFile(log) {
   return FILE
 }
 
-module.exports = { testFile, patternByte, SIZE, MiB }
+module.exports = { testFile, writePatterned, patternByte, SIZE, MiB }

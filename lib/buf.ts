@@ -17,6 +17,15 @@ const DEFAULT_CHUNK = 64 * 1024
 const NEAR = 64 * 1024
 
 /**
+ * How many reads in a row must land near the previous one before a window is mapped there. One
+ * is not enough: over a large file, random probes land near the last one often enough
+ * (1 in 8,000 over 1 GiB) that mapping a 64 MiB window for each such pair, then faulting its
+ * pages in and unmapping it, cost more than every pread together. A parser reading a header
+ * and its fields makes the streak at once.
+ */
+const NEAR_STREAK = 2
+
+/**
  * A buffer garbage-collected without endAccess() closes the fd it opened for positional reads
  * (its cursor gives its region back through its own registry), so leaks stay bounded.
  */
@@ -25,6 +34,14 @@ const abandonedFds = new FinalizationRegistry<number>((fd) => {
     fs.closeSync(fd)
   } catch {}
 })
+
+/**
+ * One positional read: the native `pread`, one call where `fs.readSync` validates and goes
+ * through libuv (a third of a random 4-byte read). On Windows Node's fds are libuv's, which
+ * only Node's own calls translate, so `fs.readSync` reads there.
+ */
+const readAt: (fd: number, target: Uint8Array, offset: number, length: number, position: number) => number =
+  process.platform === 'win32' ? fs.readSync : native.readAt
 
 /** Buffer's fixed-width readers, by name and width in bytes. */
 // biome-ignore format: a table reads better in rows
@@ -75,6 +92,12 @@ export class SlidingWindowMapBuffer {
   readonly #straddle = Buffer.alloc(8)
   /** Where the last small read outside the cursor's window was (absolute), for `#readAside`. */
   #lastAside = -Infinity
+  /** How many small reads in a row landed `NEAR` the one before. */
+  #nearStreak = 0
+  /** Where in the Buffer `#readAside` returned its bytes start. */
+  #asideAt = 0
+  /** The mapped region `#readAside` returned, to check after the read (null: a copy). */
+  #asideRegion: MapRegion | null = null
   /** An fd this buffer opened for positional reads of a path-keyed file (closed by endAccess). */
   #ownFd: number | null = null
 
@@ -142,7 +165,7 @@ export class SlidingWindowMapBuffer {
     const absolute = this.#offset + i
     const region = this.#cursor!._region
     if (regionCovers(region, absolute)) return intact(region!, region!._buf[absolute - region!._ofs], absolute)
-    return this.#readAside(i, 1)[0]
+    return this.#afterAside(this.#readAside(i, 1)[this.#asideAt], absolute)
   }
 
   /** A copy of `[start, end)`, clamped like `Buffer.prototype.slice`, across any number of windows. */
@@ -243,23 +266,46 @@ export class SlidingWindowMapBuffer {
 
   /**
    * A small read (`width` <= 8 bytes at buffer index `index`) that the cursor's window does not
-   * hold whole. It maps a window there only when the previous such read was near it (`NEAR`):
-   * evidence that the next reads will land there too. Otherwise it reads
-   * positionally, so random access over a file far larger than the budget costs one pread
-   * instead of a map, a page fault and an unmap for every read. Returns the straddle buffer.
+   * hold whole. Another window of the file mapped already serves it without a call. Else it
+   * maps a window there only when the previous such read was near it (`NEAR`): evidence that
+   * the next reads will land there too. Otherwise it reads positionally, so random access over
+   * a file far larger than the budget costs one pread instead of a map, a page fault and an
+   * unmap for every read. Returns the Buffer holding the bytes at `#asideAt`: the resident
+   * region's, or the straddle buffer.
    */
   #readAside(index: number, width: number): Buffer {
     const absolute = this.#offset + index
     const cursor = this.#cursor!
     const region = cursor._region
-    const near = Math.abs(absolute - this.#lastAside) < NEAR
+    this.#nearStreak = Math.abs(absolute - this.#lastAside) < NEAR ? this.#nearStreak + 1 : 0
     this.#lastAside = absolute
+    const near = this.#nearStreak >= NEAR_STREAK
+    // Another window of the file that is mapped already holds it: read it there, no call.
+    const resident = cursor._manager!._resident(cursor._file, absolute)
+    if (resident !== null && absolute + width <= resident._ofs + resident._size) {
+      this.#asideAt = absolute - resident._ofs
+      this.#asideRegion = resident
+      return resident._buf
+    }
+    this.#asideAt = 0
+    this.#asideRegion = null
     if (near || regionCovers(region, absolute)) {
       this.#copyOut(this.#straddle, 0, index, index + width)
     } else {
       this.#readPositional(this.#straddle, 0, absolute, width)
     }
     return this.#straddle
+  }
+
+  /**
+   * `value`, read from what `#readAside` returned, once checked against truncation if that was
+   * a mapped region, which is then forgotten: holding it would keep its memory reachable.
+   */
+  #afterAside<T>(value: T, absolute: number): T {
+    const region = this.#asideRegion
+    if (region === null) return value
+    this.#asideRegion = null
+    return intact(region, value, absolute)
   }
 
   /**
@@ -270,12 +316,12 @@ export class SlidingWindowMapBuffer {
   #readPositional(target: Uint8Array, targetStart: number, absolute: number, count: number): void {
     const cursor = this.#cursor!
     // A pread needs no mapping, but a closed manager's buffers read nothing.
-    if (cursor._manager?._native.isClosed()) throw smmapError('ERR_SMMAP_CLOSED')
+    if (cursor._manager?._closed) throw smmapError('ERR_SMMAP_CLOSED')
     const key = cursor.pathOrFd()
     const fd = typeof key === 'number' ? key : (this.#ownFd ?? this.#openOwnFd(key))
     // One pread returns at most about 2 GiB on Linux, so large ranges take several.
     for (let done = 0; done < count; ) {
-      const read = fs.readSync(fd, target, targetStart + done, count - done, absolute + done)
+      const read = readAt(fd, target, targetStart + done, count - done, absolute + done)
       if (read === 0) {
         throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past its end, now ${fs.fstatSync(fd).size} bytes`)
       }
@@ -347,7 +393,7 @@ export class SlidingWindowMapBuffer {
         const at = absolute - region!._ofs
         if (at + width <= region!._size) return intact(region!, read.call(region!._buf, at), absolute)
       }
-      return read.call(this.#readAside(offset, width), 0)
+      return this.#afterAside(read.call(this.#readAside(offset, width), this.#asideAt), absolute)
     }
   }
 }

@@ -17,12 +17,16 @@ export interface CursorManager {
   readonly _window: number
   /** Hits served by cursors without a native call. */
   _hits: number
+  /** Whether `close()` was called (so reads that need no mapping refuse too). */
+  readonly _closed: boolean
   /** Forgets the regions the last native call unmapped; returns `result`. */
   _settle<T>(result: T): T
-  /** The MapRegion of a region id the core returned. */
-  _region(id: number): MapRegion
-  /** The id of the region a miss just mapped, whose ArrayBuffer the miss returned. */
-  _adoptNew(buffer: ArrayBuffer): number
+  /** The MapRegion of a region id of `file` the core returned. */
+  _region(id: number, file: number): MapRegion
+  /** The id of the region of `file` a miss just mapped, whose ArrayBuffer the miss returned. */
+  _adoptNew(buffer: ArrayBuffer, file: number): number
+  /** A mapped, intact region of `file` that holds absolute offset `ofs`, or null. No native call. */
+  _resident(file: number, ofs: number): MapRegion | null
   /** A cursor lets go of a region. */
   _unuse(id: number): void
 }
@@ -110,10 +114,10 @@ export class WindowCursor {
     const previous = this._drop()
     // One native call: a region new to the facade comes back as its ArrayBuffer.
     const found = manager._settle(manager._native.useRegion(this._file, previous, offset, size, flags))
-    const id = typeof found === 'number' ? found : manager._adoptNew(found)
+    const id = typeof found === 'number' ? found : manager._adoptNew(found, this._file)
     if (id < 0) return this
     this._hold!.region = id
-    this._region = manager._region(id)
+    this._region = manager._region(id, this._file)
     this._place(this._region, offset, size)
     return this
   }

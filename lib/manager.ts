@@ -5,7 +5,7 @@ import native = require('./native')
 import { invalidType, smmapError, type PathOrFd } from './errors'
 import { MANAGER, WindowCursor } from './cursor'
 import { checkOptions, type ManagerOptions, type ManagerStats } from './options'
-import { MapRegion, MapRegionList, type RegionOwner } from './util'
+import { MapRegion, MapRegionList, type RegionOwner, regionCovers } from './util'
 
 /**
  * Maps whole files, one region per file, reused by every cursor (smmap's static manager).
@@ -26,6 +26,10 @@ export class StaticWindowMapManager {
   _hits = 0
   /** @internal One MapRegion object per mapped region, so `cursor.region()` is stable. */
   readonly _regions = new Map<number, MapRegion>()
+  /** @internal The same MapRegions by file id, each list sorted by offset. */
+  readonly _byFile = new Map<number, MapRegion[]>()
+  /** @internal Whether `close()` was called. */
+  _closed = false
   /** @internal One byte per guard slot, by chunk, set (by the core's SIGBUS handler) on truncation. */
   readonly _truncation: Uint8Array[] = []
   /** @internal Shared with the native manager; its cells are the binding's `MAILBOX_*`. */
@@ -103,6 +107,7 @@ export class StaticWindowMapManager {
 
   /** Unmaps everything; later cursor moves throw `ERR_SMMAP_CLOSED`. Idempotent. */
   close(): void {
+    this._closed = true
     this._settle(this._native.close())
   }
 
@@ -112,28 +117,50 @@ export class StaticWindowMapManager {
   }
 
   /** @internal */
-  _region(id: number): MapRegion {
+  _region(id: number, file: number): MapRegion {
     let region = this._regions.get(id)
     if (region === undefined) {
       const [ofs, size, slot] = this._native.regionBounds(id)!
       const buffer = this._native.regionBuffer(id) // also points the region's guard at its flag
-      region = this._adopt(id, ofs, size, slot, buffer)
+      region = this._adopt(id, file, ofs, size, slot, buffer)
     }
     return region
   }
 
   /** @internal */
-  _adoptNew(buffer: ArrayBuffer): number {
+  _adoptNew(buffer: ArrayBuffer, file: number): number {
     const mailbox = this._mailbox
     const id = mailbox[native.MAILBOX_NEW_ID]
-    this._adopt(id, mailbox[native.MAILBOX_NEW_OFS], mailbox[native.MAILBOX_NEW_SIZE], mailbox[native.MAILBOX_NEW_SLOT], buffer)
+    this._adopt(id, file, mailbox[native.MAILBOX_NEW_OFS], mailbox[native.MAILBOX_NEW_SIZE], mailbox[native.MAILBOX_NEW_SLOT], buffer)
     return id
   }
 
-  private _adopt(id: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer): MapRegion {
+  /** @internal */
+  _resident(file: number, ofs: number): MapRegion | null {
+    const list = this._byFile.get(file)
+    if (list === undefined) return null
+    // The last region starting at or before `ofs`, by binary search.
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (list[mid]._ofs <= ofs) lo = mid + 1
+      else hi = mid
+    }
+    const region = lo > 0 ? list[lo - 1] : null
+    return regionCovers(region, ofs) ? region : null
+  }
+
+  private _adopt(id: number, file: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer): MapRegion {
     const truncation = slot >= 0 ? this._truncationFlag(slot) : null
     const region = MapRegion._managed(ofs, size, buffer, new ManagedRegion(this, id), truncation)
+    region._file = file
     this._regions.set(id, region)
+    const list = this._byFile.get(file) ?? []
+    this._byFile.set(file, list)
+    let at = list.length
+    while (at > 0 && list[at - 1]._ofs > ofs) at--
+    list.splice(at, 0, region)
     return region
   }
 
@@ -164,6 +191,10 @@ export class StaticWindowMapManager {
     if (region === undefined) return
     region._end = -1
     this._regions.delete(id)
+    const list = this._byFile.get(region._file)
+    if (list === undefined) return
+    list.splice(list.indexOf(region), 1)
+    if (list.length === 0) this._byFile.delete(region._file)
   }
 }
 Object.defineProperty(StaticWindowMapManager.prototype, MANAGER, { value: true })

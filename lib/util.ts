@@ -135,6 +135,8 @@ export class MapRegion {
   /** @internal */ _owner!: RegionOwner
   /** @internal Whether a Buffer over the region was handed out (see `exposed`). */
   _exposed!: boolean
+  /** @internal The manager's id of the region's file (-1 for a standalone region). */
+  _file!: number
   /** @internal Non-zero at `_slot` once the file was truncated under this region. */
   _flags!: Uint8Array
   /** @internal */ _slot!: number
@@ -168,6 +170,7 @@ export class MapRegion {
     this._buf = Buffer.from(buffer)
     this._owner = owner
     this._exposed = false
+    this._file = -1
     this._flags = truncation?.flags ?? NO_FLAGS
     this._slot = truncation?.slot ?? 0
   }

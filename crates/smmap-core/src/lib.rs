@@ -48,5 +48,5 @@ pub use ids::{FileId, RegionId};
 pub use manager::{Manager, Retire, Unmap};
 pub use os::{Advice, Exhaustion};
 pub use region::Region;
-pub use source::{file_size, read_only_open_flags, FileKey};
+pub use source::{file_size, read_at, read_only_open_flags, FileKey};
 pub use util::{align_to_mmap, allocation_granularity, is_64_bit, MapWindow};

@@ -59,6 +59,19 @@ pub fn read_only_open_flags(flags: i32) -> i32 {
     os::read_only_open_flags(flags)
 }
 
+/// Reads up to `target.len()` bytes at `offset` of an open descriptor, without moving its
+/// position (`pread`); the number read, 0 at or past the end. Errors are [`Error::Io`] with
+/// syscall "read".
+///
+/// ```no_run
+/// let mut header = [0u8; 12];
+/// let read = smmap_core::read_at(3, &mut header, 0).unwrap();
+/// assert!(read <= 12);
+/// ```
+pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> Result<usize> {
+    os::read_at(fd, target, offset).map_err(|e| Error::io(e, "read", None))
+}
+
 /// A file open for mapping, with the size it had when opened: the one size a miss plans with.
 pub(crate) struct MapSource {
     /// Keeps a path key's descriptor open until the mapping is made.

@@ -11,7 +11,8 @@ compile_error!("smmap-core supports Unix and Windows");
 
 pub use imp::{
     advise, allocation_granularity, borrow_fd, check_mappable, exhaustion, install_fault_handler,
-    open_options, prefault, raw_file, read_only_open_flags, release_pages, zero_page, RawFile,
+    open_options, prefault, raw_file, read_at, read_only_open_flags, release_pages, zero_page,
+    RawFile,
 };
 
 #[cfg(feature = "fault-injection")]

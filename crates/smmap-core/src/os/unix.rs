@@ -83,6 +83,24 @@ pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     }
 }
 
+/// Reads up to `target.len()` bytes at file offset `offset` of the caller's descriptor, without
+/// moving its file position; returns how many (0 at or past the end).
+pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> io::Result<usize> {
+    let offset =
+        libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    loop {
+        // SAFETY: `target` is writable for its whole length; an invalid fd fails with EBADF.
+        let read = unsafe { libc::pread(fd, target.as_mut_ptr().cast(), target.len(), offset) };
+        if read >= 0 {
+            return Ok(read as usize);
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 /// The resource an OS error says ran out, if a limit explains it. `mapping` tells whether
 /// the error came from the mapping call, where ENOMEM/EAGAIN mean address space or map count.
 pub fn exhaustion(error: &io::Error, mapping: bool) -> Option<Exhaustion> {

@@ -79,6 +79,15 @@ pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     Ok((handle, meta.len()))
 }
 
+/// Reads up to `target.len()` bytes at file offset `offset` of the caller's descriptor.
+pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::windows::fs::FileExt;
+    let (handle, _) = borrow_fd(fd)?;
+    // SAFETY: the handle is open (just looked up) and ManuallyDrop never closes the caller's.
+    let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
+    file.seek_read(target, offset)
+}
+
 /// ERROR_TOO_MANY_OPEN_FILES; from a mapping call, ERROR_NOT_ENOUGH_MEMORY,
 /// ERROR_OUTOFMEMORY and ERROR_COMMITMENT_LIMIT. Windows has no system-wide file table error.
 pub fn exhaustion(error: &io::Error, mapping: bool) -> Option<Exhaustion> {

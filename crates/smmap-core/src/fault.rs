@@ -22,7 +22,6 @@ struct Plan {
 static PLAN: OnceLock<Option<Plan>> = OnceLock::new();
 static MAX_MAPPINGS: OnceLock<Option<u64>> = OnceLock::new();
 static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
-static LIVE: AtomicU64 = AtomicU64::new(0);
 
 /// Counts one mapping attempt and returns the injected error if a plan says it fails.
 pub(crate) fn mmap_attempt() -> Option<std::io::Error> {
@@ -33,18 +32,8 @@ pub(crate) fn mmap_attempt() -> Option<std::io::Error> {
     });
     let attempt = ATTEMPTS.fetch_add(1, Ordering::Relaxed) + 1;
     let planned = plan.is_some_and(|p| attempt == p.first || (p.onwards && attempt > p.first));
-    let at_limit = max.is_some_and(|max| LIVE.load(Ordering::Relaxed) >= max);
+    let at_limit = max.is_some_and(|max| crate::source::Mappings::live() as u64 >= max);
     (planned || at_limit).then(crate::os::out_of_memory)
-}
-
-/// A region was mapped.
-pub(crate) fn mapped() {
-    LIVE.fetch_add(1, Ordering::Relaxed);
-}
-
-/// A region was unmapped.
-pub(crate) fn unmapped() {
-    LIVE.fetch_sub(1, Ordering::Relaxed);
 }
 
 fn parse(text: &str) -> Option<Plan> {

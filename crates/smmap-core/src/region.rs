@@ -6,7 +6,7 @@ use memmap2::MmapMut;
 use crate::error::{Error, Result};
 use crate::guard::Guard;
 use crate::os::{self, Advice};
-use crate::source::{FileKey, MapSource};
+use crate::source::{FileKey, MapSource, Mappings};
 use crate::util::{allocation_granularity, MapWindow};
 
 /// One private copy-on-write mapping of `[ofs, ofs + min(size, file_size - ofs))` with a
@@ -79,8 +79,7 @@ impl Region {
         if populate {
             os::prefault(&map);
         }
-        #[cfg(feature = "fault-injection")]
-        crate::fault::mapped();
+        Mappings::added();
         Ok(Region {
             ofs,
             guard: Guard::register(map.as_ptr(), map.len()),
@@ -197,10 +196,10 @@ impl Region {
     }
 }
 
-#[cfg(feature = "fault-injection")]
 impl Drop for Region {
+    /// The mapping itself is unmapped by its `MmapMut` field, right after.
     fn drop(&mut self) {
-        crate::fault::unmapped();
+        Mappings::removed();
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use memmap2::{MmapMut, MmapOptions};
 
@@ -117,7 +119,8 @@ impl MapSource {
         })
     }
 
-    /// Maps `[ofs, ofs + len)` private copy-on-write.
+    /// Maps `[ofs, ofs + len)` private copy-on-write, unless this process already has as many
+    /// mappings as it may ([`Mappings`]).
     pub(crate) fn map(&self, ofs: u64, len: u64) -> Result<MmapMut> {
         let mapping_error = |e| Error::io(e, "mmap", self.path.clone());
         let len = usize::try_from(len).map_err(|_| mapping_error(too_long(len)))?;
@@ -125,13 +128,54 @@ impl MapSource {
         if let Some(injected) = crate::fault::mmap_attempt() {
             return Err(mapping_error(injected));
         }
+        if Mappings::at_limit() {
+            return Err(mapping_error(os::out_of_memory()));
+        }
         let mut options = MmapOptions::new();
-        options.offset(ofs).len(len);
+        // MAP_NORESERVE: a private writable mapping is charged against RAM + swap for the copies
+        // writes would make, so one larger than that was refused though we only read it.
+        options.offset(ofs).len(len).no_reserve_swap();
         // SAFETY: the mapping is private copy-on-write, so our writes never reach the file;
         // the descriptor is open (ours, or the caller's, validated by fstat just before) for
         // the duration of the call. memmap2's remaining hazard, another process truncating
         // the file under the mapping, is what `crate::guard` handles.
         unsafe { options.map_copy(self.raw) }.map_err(mapping_error)
+    }
+}
+
+/// The mappings this crate has made and not yet unmapped, process-wide, kept below the OS's
+/// limit (`vm.max_map_count`, 65530 by default). At the limit the OS refuses every new mapping
+/// of the process, the allocator's too, and an allocation failure aborts: so a share of the
+/// limit is left for the rest of the process, and reaching ours is a refused mapping like any
+/// other (collect-and-retry, then `ENOMEM` naming `vm.max_map_count`).
+pub(crate) struct Mappings;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+impl Mappings {
+    /// A region was mapped.
+    pub(crate) fn added() {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A region was unmapped.
+    pub(crate) fn removed() {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// How many regions are mapped now.
+    pub(crate) fn live() -> usize {
+        LIVE.load(Ordering::Relaxed)
+    }
+
+    fn at_limit() -> bool {
+        static ALLOWED: OnceLock<usize> = OnceLock::new();
+        let allowed = *ALLOWED.get_or_init(|| match os::max_mappings() {
+            // An eighth for the allocator, the runtime and everything else the process maps.
+            Some(limit) => limit - limit / 8,
+            None => usize::MAX,
+        });
+        Self::live() >= allowed
     }
 }
 

@@ -259,3 +259,31 @@ fn open_flags_never_truncate_or_create() {
     assert!(Region::map(&FileKey::Path(missing.clone()), 0, 0, libc::O_CREAT).is_err());
     assert!(!missing.exists(), "no file was created");
 }
+
+/// A private writable mapping is charged against RAM + swap for the copies writes could make,
+/// so one larger than that was refused with ENOMEM though we only read; MAP_NORESERVE maps it.
+/// (Under strict overcommit, mode 2, the kernel charges it anyway: nothing to test there.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_larger_than_ram_and_swap_maps_whole() {
+    let mode = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap();
+    if mode.trim() == "2" {
+        return;
+    }
+    // SAFETY: sysconf only reads system constants.
+    let ram = unsafe {
+        libc::sysconf(libc::_SC_PHYS_PAGES) as u64 * libc::sysconf(libc::_SC_PAGESIZE) as u64
+    };
+    let file = TempFile::with_bytes(&[7], "beyond-ram");
+    let size = 4 * ram;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+    let region = Region::map(&file.key(), 0, 0, 0).expect("a sparse file of 4x RAM maps");
+    assert_eq!(region.size(), size);
+    assert_eq!(region.as_slice()[0], 7);
+    assert_eq!(region.as_slice()[(size - 1) as usize], 0);
+}

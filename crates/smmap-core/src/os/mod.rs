@@ -11,12 +11,9 @@ compile_error!("smmap-core supports Unix and Windows");
 
 pub use imp::{
     advise, allocation_granularity, borrow_fd, check_mappable, exhaustion, install_fault_handler,
-    open_options, prefault, raw_file, read_at, read_only_open_flags, release_pages, zero_page,
-    RawFile,
+    max_mappings, open_options, out_of_memory, prefault, raw_file, read_at, read_only_open_flags,
+    release_pages, zero_page, RawFile,
 };
-
-#[cfg(feature = "fault-injection")]
-pub use imp::out_of_memory;
 
 /// An access-pattern hint for the pages of a mapping (`madvise`; ignored where the OS has
 /// no such call).

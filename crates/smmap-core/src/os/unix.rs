@@ -112,12 +112,6 @@ pub fn exhaustion(error: &io::Error, mapping: bool) -> Option<Exhaustion> {
     }
 }
 
-/// The error a refused mapping reports.
-#[cfg(feature = "fault-injection")]
-pub fn out_of_memory() -> io::Error {
-    io::Error::from_raw_os_error(libc::ENOMEM)
-}
-
 /// Passes an access-pattern hint to the kernel for the whole mapping.
 pub fn advise(map: &MmapMut, advice: Advice) -> io::Result<()> {
     map.advise(match advice {
@@ -126,6 +120,24 @@ pub fn advise(map: &MmapMut, advice: Advice) -> io::Result<()> {
         Advice::Random => memmap2::Advice::Random,
         Advice::WillNeed => memmap2::Advice::WillNeed,
     })
+}
+
+/// How many mappings the OS allows a process (`vm.max_map_count` on Linux), if it says.
+pub fn max_mappings() -> Option<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let text = std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?;
+        text.trim().parse().ok()
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        None
+    }
+}
+
+/// The error a mapping refused for want of mappings or memory reports.
+pub fn out_of_memory() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOMEM)
 }
 
 /// Gives the mapping's resident pages back (`MADV_DONTNEED`): on a private file mapping a

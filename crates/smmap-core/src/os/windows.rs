@@ -99,9 +99,13 @@ pub fn exhaustion(error: &io::Error, mapping: bool) -> Option<Exhaustion> {
 }
 
 /// The error a refused mapping reports (ERROR_NOT_ENOUGH_MEMORY).
-#[cfg(feature = "fault-injection")]
 pub fn out_of_memory() -> io::Error {
     io::Error::from_raw_os_error(8)
+}
+
+/// Windows has no per-process count of mappings below its address space.
+pub fn max_mappings() -> Option<usize> {
+    None
 }
 
 /// Windows has no `madvise`: hints are accepted and ignored.

@@ -3,6 +3,7 @@
 // Buffer-like API of issue #3: at(), slice(), copy(), indexOf(), chunks(), `using`.
 import test from 'ava'
 import fs = require('node:fs')
+import path = require('node:path')
 
 import files = require('./helpers/files')
 import pkg = require('./helpers/smmap')
@@ -632,4 +633,36 @@ test('a buffer over an fd reads the same bytes as one over the path', (t) => {
   sameBytes(t, byFd.slice(), viaFs)
   sameBytes(t, byPath.slice(), viaFs)
   t.is(byFd.cursor()!.fd(), fd.fd)
+})
+
+test('a buffer made after its file grew or shrank has the file\'s current length and bytes', (t) => {
+  using file = files.patternedFile(3 * 4096 + 10, 'buf-resized')
+  using manager = new SlidingWindowMapManager({ windowSize: 4 * 4096 })
+  using first = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+  t.is(first.length, file.data.length)
+  const grown = files.pattern(5 * 4096 + 77)
+  fs.writeFileSync(file.path, grown)
+  using after = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+  t.is(after.length, grown.length, 'grown')
+  files.sameBytes(t, after.slice(4 * 4096), grown.subarray(4 * 4096))
+  fs.truncateSync(file.path, 2 * 4096 + 5)
+  using shrunk = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+  t.is(shrunk.length, 2 * 4096 + 5, 'shrunk')
+  files.sameBytes(t, shrunk.slice(0), grown.subarray(0, 2 * 4096 + 5))
+})
+
+test('a relative path names the file it named when the cursor was made', (t) => {
+  using one = files.tempFile(Buffer.from('first file'), 'buf-relative')
+  using two = files.tempFile(Buffer.from('other file'), 'buf-relative')
+  const cwd = process.cwd()
+  try {
+    process.chdir(one.dir)
+    using manager = new SlidingWindowMapManager()
+    const cursor = manager.makeCursor(path.basename(one.path))
+    process.chdir(two.dir)
+    using buf = new SlidingWindowMapBuffer(cursor)
+    t.is(buf.slice().toString(), 'first file')
+  } finally {
+    process.chdir(cwd)
+  }
 })

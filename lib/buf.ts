@@ -141,7 +141,8 @@ export class SlidingWindowMapBuffer {
     if (current === null || !current.isAssociated()) return false
     if (!current.useRegion(offset, size === Infinity ? 0 : size, flags).isValid()) return false
     this.#offset = offset
-    this.#length = Math.min(size, current.fileSize() - offset)
+    // The file as it is now: a buffer made after the file grew or shrank has its new length.
+    this.#length = Math.min(size, current._manager!._native.currentFileSize(current._file) - offset)
     this.#flags = flags
     return true
   }

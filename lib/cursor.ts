@@ -1,6 +1,7 @@
 // smmap's WindowCursor: a client's window on one file. It owns the JavaScript hot path: a move
 // inside its current region makes no native call and allocates nothing. Managers implement
 // `CursorManager` (declared here), so this module needs the managers' module for types only.
+import path = require('node:path')
 import type native = require('./native')
 import { checkFlags, checkOffset, checkSize, invalidType, smmapError, type PathOrFd } from './errors'
 import type { StaticWindowMapManager } from './manager'
@@ -84,7 +85,8 @@ export class WindowCursor {
     if (!manager || !regions) return
     this._manager = manager
     this._key = regions.pathOrFd()
-    this._file = manager._native.file(this._key)
+    // A relative path names the file it names now, whatever the working directory later is.
+    this._file = manager._native.file(typeof this._key === 'string' ? path.resolve(this._key) : this._key)
     this._hold = { manager, region: -1 }
     abandoned.register(this, this._hold, this._hold)
   }

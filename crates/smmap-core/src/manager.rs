@@ -132,6 +132,15 @@ impl<R: Retire> Manager<R> {
         Ok(size)
     }
 
+    /// The file's size read from the OS now (and remembered), for a reader that must start
+    /// from the file as it is, not as it was when last looked at.
+    pub fn current_file_size(&mut self, file: FileId) -> Result<u64> {
+        self.ensure_file(file)?;
+        let size = file_size(self.table.key(file))?;
+        self.table.remember_size(file, size);
+        Ok(size)
+    }
+
     /// A cursor's move: the id of a region of `file` containing `offset`, with its client
     /// count raised by 1, or `Ok(None)` when `offset` is at or past the end of the file
     /// (nothing mapped). `size` 0 means as much as possible; the request is clamped to the

@@ -80,6 +80,15 @@ impl NativeManager {
         self.core.file(key).map_err(|e| throw(&env, e))
     }
 
+    /// The file's size read now, not the one remembered.
+    #[napi]
+    pub fn current_file_size(&mut self, env: Env, file: u32) -> napi::Result<f64> {
+        self.core
+            .current_file_size(file as FileId)
+            .map(to_js)
+            .map_err(|e| throw(&env, e))
+    }
+
     #[napi]
     pub fn file_size(&mut self, env: Env, file: u32) -> napi::Result<f64> {
         self.core

@@ -1,5 +1,6 @@
 // 200,000 seeded random operations over many cursors and SlidingWindowMapBuffers
-// on static and sliding managers with small and large windows, budgets and handle limits.
+// on static and sliding managers with small and large windows, budgets and handle limits,
+// with views handed to zlib and fs.write in the thread pool while windows are let go of.
 // After every step the engine (helpers/stress.ts) checks the region lists, the counters, the
 // limits and every byte read; at the end nothing stays mapped and no fd stays open.
 // A failure names its seed: SMMAP_TEST_SEED=<seed> npm test reproduces it.
@@ -9,7 +10,7 @@ import { runStress } from './helpers/stress'
 
 const OPS = 200_000
 
-test('200,000 random operations keep every invariant and read only the files\' bytes', async (t) => {
+test("200,000 random operations keep every invariant and read only the files' bytes", async (t) => {
   const seed = files.testSeed()
   t.log(`seed ${seed}`)
   const result = await runStress({ seed, ops: OPS })
@@ -20,4 +21,5 @@ test('200,000 random operations keep every invariant and read only the files\' b
   t.true(result.evictions > 0, 'the budgets evicted regions')
   t.true(result.limitErrors > 0, 'maxOpenHandles was reached')
   t.true(result.staleViewsChecked > 0)
+  t.true(result.asyncChecked > 0, 'views were handed to zlib and fs.write while windows were let go of')
 })

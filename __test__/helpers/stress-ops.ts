@@ -1,6 +1,8 @@
 // The stress engine's operations: each does one thing a user does (make, move, copy or release
 // a cursor; read through a SlidingWindowMapBuffer) and checks its result against the file's
 // bytes and API.md §2. A throw other than ERR_SMMAP_LIMIT (checked to be justified) fails.
+import fs = require('node:fs')
+import zlib = require('node:zlib')
 import smmap = require('smmap')
 import files = require('./files')
 import * as check from './stress-check'
@@ -50,6 +52,13 @@ export interface Ctx {
   rand: () => number
   files: StressFile[]
   stale: StaleView[]
+  /** Views handed to asynchronous native consumers that have not finished yet. */
+  pending: Set<Promise<void>>
+  /** What those consumers got wrong, checked between steps. */
+  asyncFailures: string[]
+  asyncChecked: number
+  /** The null device, open for the run, for fs.write to read views into. */
+  nullFd: number
   limitErrors: number
   bytesVerified: number
   staleViewsChecked: number
@@ -64,10 +73,28 @@ interface Op {
 }
 
 const MAX_STALE = 24
+/** At most this many asynchronous consumers at once (each holds up to 64 KiB of a window). */
+const MAX_PENDING = 16
+
 const READERS = [
-  ['readUInt8', 1], ['readInt8', 1], ['readUInt16LE', 2], ['readUInt16BE', 2], ['readInt16LE', 2], ['readInt16BE', 2],
-  ['readUInt32LE', 4], ['readUInt32BE', 4], ['readInt32LE', 4], ['readInt32BE', 4], ['readFloatLE', 4], ['readFloatBE', 4],
-  ['readDoubleLE', 8], ['readDoubleBE', 8], ['readBigUInt64LE', 8], ['readBigUInt64BE', 8], ['readBigInt64LE', 8], ['readBigInt64BE', 8],
+  ['readUInt8', 1],
+  ['readInt8', 1],
+  ['readUInt16LE', 2],
+  ['readUInt16BE', 2],
+  ['readInt16LE', 2],
+  ['readInt16BE', 2],
+  ['readUInt32LE', 4],
+  ['readUInt32BE', 4],
+  ['readInt32LE', 4],
+  ['readInt32BE', 4],
+  ['readFloatLE', 4],
+  ['readFloatBE', 4],
+  ['readDoubleLE', 8],
+  ['readDoubleBE', 8],
+  ['readBigUInt64LE', 8],
+  ['readBigUInt64BE', 8],
+  ['readBigInt64LE', 8],
+  ['readBigInt64BE', 8],
 ] as const
 
 const int = (ctx: Ctx, lo: number, hi: number) => files.randInt(ctx.rand, lo, hi)
@@ -165,14 +192,16 @@ function bufferData(ctx: Ctx, b: TrackedBuffer): Buffer {
 
 const cursorOps: Op[] = [
   {
-    name: 'makeCursor', weight: 6,
+    name: 'makeCursor',
+    weight: 6,
     run(ctx, m) {
       const file = int(ctx, 0, ctx.files.length - 1)
       addCursor(ctx, m, { cursor: m.manager.makeCursor(ctx.files[file].key), file })
     },
   },
   {
-    name: 'useRegion', weight: 20,
+    name: 'useRegion',
+    weight: 20,
     run(ctx, m) {
       if (m.cursors.length === 0) return
       const c = pick(ctx, m.cursors)
@@ -180,7 +209,8 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'move', weight: 12,
+    name: 'move',
+    weight: 12,
     run(ctx, m) {
       const valid = m.cursors.filter((c) => c.cursor.isValid())
       if (valid.length === 0) return
@@ -191,7 +221,8 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'copy', weight: 4,
+    name: 'copy',
+    weight: 4,
     run(ctx, m) {
       if (m.cursors.length === 0) return
       const c = pick(ctx, m.cursors)
@@ -201,7 +232,8 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'assign', weight: 3,
+    name: 'assign',
+    weight: 3,
     run(ctx, m) {
       if (m.cursors.length < 2) return
       const a = pick(ctx, m.cursors)
@@ -212,7 +244,8 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'unuseRegion', weight: 6,
+    name: 'unuseRegion',
+    weight: 6,
     run(ctx, m) {
       if (m.cursors.length === 0) return
       const c = pick(ctx, m.cursors)
@@ -221,7 +254,8 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'release', weight: 4,
+    name: 'release',
+    weight: 4,
     run(ctx, m) {
       if (m.cursors.length === 0) return
       const c = pick(ctx, m.cursors)
@@ -231,7 +265,8 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'collect', weight: 1,
+    name: 'collect',
+    weight: 1,
     run(ctx, m) {
       const before = m.manager.numFileHandles()
       const freed = m.manager.collect()
@@ -240,7 +275,41 @@ const cursorOps: Op[] = [
     },
   },
   {
-    name: 'read cursor', weight: 10,
+    // A view handed to the thread pool (zlib) and to fs.write while the engine goes on
+    // evicting, collecting and closing: the consumers must see the file's bytes.
+    name: 'hand to async consumers',
+    weight: 3,
+    run(ctx, m) {
+      const valid = m.cursors.filter((c) => c.cursor.isValid())
+      if (valid.length === 0 || ctx.pending.size >= MAX_PENDING) return
+      const c = pick(ctx, valid)
+      const view = c.cursor.buffer().subarray(0, 64 * 1024)
+      const ofs = c.cursor.ofsBegin()
+      const expected = Buffer.from(ctx.files[c.file].data.subarray(ofs, ofs + view.length))
+      const deflated = new Promise<void>((resolve) => {
+        zlib.deflate(view, (error, out) => {
+          if (error) ctx.asyncFailures.push(`zlib.deflate of a view at ${ofs}: ${error.message}`)
+          else if (!zlib.inflateSync(out).equals(expected)) ctx.asyncFailures.push(`zlib.deflate of a view at ${ofs} read other bytes`)
+          ctx.asyncChecked++
+          resolve()
+        })
+      })
+      const written = new Promise<void>((resolve) => {
+        fs.write(ctx.nullFd, view, 0, view.length, null, (error) => {
+          if (error) ctx.asyncFailures.push(`fs.write of a view at ${ofs}: ${error.message}`)
+          ctx.asyncChecked++
+          resolve()
+        })
+      })
+      for (const job of [deflated, written]) {
+        ctx.pending.add(job)
+        job.then(() => ctx.pending.delete(job))
+      }
+    },
+  },
+  {
+    name: 'read cursor',
+    weight: 10,
     run(ctx, m) {
       const valid = m.cursors.filter((c) => c.cursor.isValid())
       if (valid.length === 0) return

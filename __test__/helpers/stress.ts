@@ -2,6 +2,7 @@
 // scripts/soak.js (millions): seeded random operations over many cursors and
 // SlidingWindowMapBuffers on several managers of both kinds, every result compared with the
 // file's bytes and every invariant of ./stress-check.ts checked after every step.
+import fs = require('node:fs')
 import smmap = require('smmap')
 import files = require('./files')
 import * as check from './stress-check'
@@ -34,6 +35,8 @@ export interface StressResult {
   limitErrors: number
   bytesVerified: number
   staleViewsChecked: number
+  /** Asynchronous consumers (zlib, fs.write) that finished and were checked. */
+  asyncChecked: number
   ms: number
 }
 
@@ -90,7 +93,20 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     check.watchBudget(state.watched)
     return state
   })
-  const ctx: Ctx = { rand, files: stressFiles, stale: [], limitErrors: 0, bytesVerified: 0, staleViewsChecked: 0, cursorsMade: 0, buffersMade: 0 }
+  const ctx: Ctx = {
+    rand,
+    files: stressFiles,
+    stale: [],
+    pending: new Set(),
+    asyncFailures: [],
+    asyncChecked: 0,
+    nullFd: fs.openSync(process.platform === 'win32' ? 'NUL' : '/dev/null', 'w'),
+    limitErrors: 0,
+    bytesVerified: 0,
+    staleViewsChecked: 0,
+    cursorsMade: 0,
+    buffersMade: 0,
+  }
   let step = 0
   let what = ''
   try {
@@ -102,7 +118,12 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
       op.run(ctx, m)
       m.snapshot = check.checkManager(m.watched, m.snapshot)
       checkStaleView(ctx)
+      // Let the asynchronous consumers' callbacks run now and then, as a real program would.
+      if (step % 512 === 511) await settleConsumers(ctx)
     }
+    what = 'the asynchronous consumers still running'
+    while (ctx.pending.size > 0) await Promise.all(ctx.pending)
+    await settleConsumers(ctx)
     what = 'the final collect()'
     finish(ctx, managers)
     // Buffers handed out keep their windows mapped until they are collected: drop the last
@@ -116,6 +137,7 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     throw Object.assign(new Error(message), { cause: error })
   } finally {
     for (const m of managers) m.manager.close()
+    fs.closeSync(ctx.nullFd)
     fd.close()
     for (const temp of temps) temp.remove()
   }
@@ -138,8 +160,15 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     limitErrors: ctx.limitErrors,
     bytesVerified: ctx.bytesVerified,
     staleViewsChecked: ctx.staleViewsChecked,
+    asyncChecked: ctx.asyncChecked,
     ms: Date.now() - started,
   }
+}
+
+/** Lets pending callbacks run, then throws what the asynchronous consumers got wrong. */
+async function settleConsumers(ctx: Ctx): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve))
+  if (ctx.asyncFailures.length > 0) throw new Error(ctx.asyncFailures.join('; '))
 }
 
 /**

@@ -1,6 +1,7 @@
-// API.md §3, issue 4.4: leaks are bounded. A SlidingWindowMapBuffer dropped without endAccess()
-// gives back, once garbage-collected, both its cursor's region and the fd it opened for
-// positional reads. (Cursors alone: safety.spec.ts.) Needs --expose-gc (ava's nodeArguments).
+// Leaks are bounded. A SlidingWindowMapBuffer dropped without endAccess() gives back, once
+// garbage-collected, its cursor's region, and with the file's last region the one descriptor
+// the manager held for it. (Cursors alone: safety.spec.ts.) Needs --expose-gc (ava's
+// nodeArguments).
 import test from 'ava'
 
 import files = require('./helpers/files')
@@ -9,7 +10,7 @@ import pkg = require('./helpers/smmap')
 const { ALLOCATIONGRANULARITY: G, SlidingWindowMapBuffer, SlidingWindowMapManager } = pkg.smmap
 type Manager = InstanceType<typeof SlidingWindowMapManager>
 
-/** Makes `count` buffers that each map a window and read far away (a pread on their own fd), then drops them. */
+/** Makes `count` buffers that each map a window and read far away (a pread on the file's held fd), then drops them. */
 function readAndDrop(man: Manager, path: string, count: number, expected: Buffer): void {
   for (let i = 0; i < count; i++) {
     const buf = new SlidingWindowMapBuffer(man.makeCursor(path))
@@ -17,7 +18,7 @@ function readAndDrop(man: Manager, path: string, count: number, expected: Buffer
   }
 }
 
-test.serial('buffers garbage-collected without endAccess() give back their regions and close their fds', async (t) => {
+test.serial("buffers garbage-collected without endAccess() give back their regions, and the file's fd goes with them", async (t) => {
   t.is(process.platform, 'linux', '/proc/self/fd is Linux-only')
   const gc = (globalThis as { gc?: () => void }).gc
   t.is(typeof gc, 'function', 'run with --expose-gc')
@@ -26,7 +27,7 @@ test.serial('buffers garbage-collected without endAccess() give back their regio
   try {
     const before = files.openFdCount()
     readAndDrop(man, f.path, 8, f.data)
-    t.is(files.openFdCount(), before + 8, 'each buffer opened an fd for its far read')
+    t.is(files.openFdCount(), before + 1, 'the eight buffers read through the one fd held for the file')
     let rounds = 0
     let collected = 0 // the one region all eight buffers' cursors shared, once none holds it
     while ((files.openFdCount() !== before || collected === 0) && rounds < 50) {
@@ -36,7 +37,7 @@ test.serial('buffers garbage-collected without endAccess() give back their regio
       rounds++
     }
     t.log(`given back after ${rounds} gc rounds`)
-    t.is(files.openFdCount(), before, 'the buffers\' fds are closed')
+    t.is(files.openFdCount(), before, "the file's fd is closed with its last region")
     t.is(collected, 1, 'the region the buffers held became unused')
     t.is(man.numFileHandles(), 0)
   } finally {

@@ -1,7 +1,6 @@
 // smmap's buf module: a buffer-like view of a whole file (or a range of it) that slides its
 // cursor's window as it is read. Indices are relative to the buffer's `offset`. Reads inside
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
-import fs = require('node:fs')
 import native = require('./native')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
@@ -24,24 +23,6 @@ const NEAR = 64 * 1024
  * and its fields makes the streak at once.
  */
 const NEAR_STREAK = 2
-
-/**
- * A buffer garbage-collected without endAccess() closes the fd it opened for positional reads
- * (its cursor gives its region back through its own registry), so leaks stay bounded.
- */
-const abandonedFds = new FinalizationRegistry<number>((fd) => {
-  try {
-    fs.closeSync(fd)
-  } catch {}
-})
-
-/**
- * One positional read: the native `pread`, one call where `fs.readSync` validates and goes
- * through libuv (a third of a random 4-byte read). On Windows Node's fds are libuv's, which
- * only Node's own calls translate, so `fs.readSync` reads there.
- */
-const readAt: (fd: number, target: Uint8Array, offset: number, length: number, position: number) => number =
-  process.platform === 'win32' ? fs.readSync : native.readAt
 
 /** Buffer's fixed-width readers, by name and width in bytes. */
 // biome-ignore format: a table reads better in rows
@@ -98,8 +79,6 @@ export class SlidingWindowMapBuffer {
   #asideAt = 0
   /** The mapped region `#readAside` returned, to check after the read (null: a copy). */
   #asideRegion: MapRegion | null = null
-  /** An fd this buffer opened for positional reads of a path-keyed file (closed by endAccess). */
-  #ownFd: number | null = null
 
   constructor(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0) {
     if (cursor === undefined || cursor === null) return
@@ -134,11 +113,12 @@ export class SlidingWindowMapBuffer {
     checkFlags(flags)
     if (cursor && cursor !== this.#cursor) {
       this.#cursor?.unuseRegion()
-      this.#closeOwnFd()
       this.#cursor = cursor
     }
     const current = this.#cursor
     if (current === null || !current.isAssociated()) return false
+    // A new access starts on the file at the path now, as a new buffer would.
+    current._started = false
     if (!current.useRegion(offset, size === Infinity ? 0 : size, flags).isValid()) return false
     this.#offset = offset
     // The file as it is now: a buffer made after the file grew or shrank has its new length.
@@ -151,7 +131,6 @@ export class SlidingWindowMapBuffer {
   endAccess(): void {
     this.#length = 0
     this.#cursor?.unuseRegion()
-    this.#closeOwnFd()
   }
 
   [Symbol.dispose](): void {
@@ -310,39 +289,24 @@ export class SlidingWindowMapBuffer {
   }
 
   /**
-   * Reads `count` bytes at absolute offset `absolute` into `target` at `targetStart` with
-   * pread, on the cursor's fd or (path keys) one this buffer opens once and keeps until
-   * endAccess. Too few bytes means the file shrank under the buffer.
+   * Reads `count` bytes at absolute offset `absolute` into `target` at `targetStart` without
+   * mapping them: one native pread on the descriptor the manager holds for the file the
+   * cursor reads (the caller's fd for an fd key), so these bytes come from the same file as the
+   * mapped ones, whatever happened to its path. Too few bytes means the file shrank.
    */
   #readPositional(target: Uint8Array, targetStart: number, absolute: number, count: number): void {
     const cursor = this.#cursor!
+    const manager = cursor._manager!
     // A pread needs no mapping, but a closed manager's buffers read nothing.
-    if (cursor._manager?._closed) throw smmapError('ERR_SMMAP_CLOSED')
-    const key = cursor.pathOrFd()
-    const fd = typeof key === 'number' ? key : (this.#ownFd ?? this.#openOwnFd(key))
+    if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
     // One pread returns at most about 2 GiB on Linux, so large ranges take several.
     for (let done = 0; done < count; ) {
-      const read = readAt(fd, target, targetStart + done, count - done, absolute + done)
+      const read = manager._native.readAt(cursor._file, target, targetStart + done, count - done, absolute + done)
       if (read === 0) {
-        throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past its end, now ${fs.fstatSync(fd).size} bytes`)
+        throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past its end, now ${manager._native.currentFileSize(cursor._file)} bytes`)
       }
       done += read
     }
-  }
-
-  #openOwnFd(path: string): number {
-    // The core's rule for read-only opens: flags that would truncate or create are dropped.
-    const fd = fs.openSync(path, fs.constants.O_RDONLY | native.readOnlyOpenFlags(this.#flags))
-    this.#ownFd = fd
-    abandonedFds.register(this, fd, this)
-    return fd
-  }
-
-  #closeOwnFd(): void {
-    if (this.#ownFd === null) return
-    abandonedFds.unregister(this)
-    fs.closeSync(this.#ownFd)
-    this.#ownFd = null
   }
 
   /**

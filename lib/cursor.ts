@@ -2,7 +2,7 @@
 // inside its current region makes no native call and allocates nothing. Managers implement
 // `CursorManager` (declared here), so this module needs the managers' module for types only.
 import path = require('node:path')
-import type native = require('./native')
+import native = require('./native')
 import { checkFlags, checkOffset, checkSize, invalidType, smmapError, type PathOrFd } from './errors'
 import type { StaticWindowMapManager } from './manager'
 import { checkWindowNumber, exposed, isMapped, isTruncated, type MapRegion, MapRegionList, regionCovers } from './util'
@@ -22,6 +22,8 @@ export interface CursorManager {
   readonly _closed: boolean
   /** Forgets the regions the last native call unmapped; returns `result`. */
   _settle<T>(result: T): T
+  /** The mailbox shared with the native manager (`MAILBOX_*` cells). */
+  readonly _mailbox: Float64Array
   /** The MapRegion of a region id of `file` the core returned. */
   _region(id: number, file: number): MapRegion
   /** The id of the region of `file` a miss just mapped, whose ArrayBuffer the miss returned. */
@@ -67,6 +69,11 @@ export class WindowCursor {
   /** @internal */ _key: PathOrFd | null = null
   /** @internal The core's id for this cursor's file. */
   _file = -1
+  /**
+   * @internal Whether the cursor has read its file since it was made or released: its first
+   * move resolves its key to the file there now, and later moves stay on that file.
+   */
+  _started = false
   /** @internal */ _region: MapRegion | null = null
   /** @internal Absolute offset of the cursor's first byte. */
   _ofs = 0
@@ -114,8 +121,13 @@ export class WindowCursor {
     const manager = this._manager
     if (manager === null) throw smmapError('ERR_SMMAP_UNASSOCIATED')
     const previous = this._drop()
+    const fresh = !this._started
     // One native call: a region new to the facade comes back as its ArrayBuffer.
-    const found = manager._settle(manager._native.useRegion(this._file, previous, offset, size, flags))
+    const found = manager._settle(manager._native.useRegion(this._file, fresh, previous, offset, size, flags))
+    if (fresh) {
+      this._file = manager._mailbox[native.MAILBOX_NEW_FILE]
+      this._started = true
+    }
     const id = typeof found === 'number' ? found : manager._adoptNew(found, this._file)
     if (id < 0) return this
     this._hold!.region = id
@@ -153,9 +165,13 @@ export class WindowCursor {
     if (id >= 0) this._manager!._unuse(id)
   }
 
-  /** Gives back everything this cursor holds. Idempotent; the cursor can be used again. */
+  /**
+   * Gives back everything this cursor holds. Idempotent; the cursor can be used again, and then
+   * reads the file at its path then.
+   */
   release(): void {
     this.unuseRegion()
+    this._started = false
   }
 
   /** `release()`, for `using`. */
@@ -174,6 +190,7 @@ export class WindowCursor {
     this._manager = rhs._manager
     this._key = rhs._key
     this._file = rhs._file
+    this._started = rhs._started
     this._ofs = rhs._ofs
     this._size = rhs._size
     const region = rhs.region()

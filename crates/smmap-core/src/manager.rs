@@ -136,7 +136,10 @@ impl<R: Retire> Manager<R> {
     /// from the file as it is, not as it was when last looked at.
     pub fn current_file_size(&mut self, file: FileId) -> Result<u64> {
         self.ensure_file(file)?;
-        let size = file_size(self.table.key(file))?;
+        let size = match (self.table.held(file), self.table.key(file)) {
+            (Some(held), FileKey::Path(path)) => MapSource::held(held, path)?.size,
+            (_, key) => file_size(key)?,
+        };
         self.table.remember_size(file, size);
         Ok(size)
     }
@@ -157,6 +160,72 @@ impl<R: Retire> Manager<R> {
     /// assert_eq!(manager.region(id).unwrap().client_count(), 2);
     /// ```
     pub fn use_region(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        size: u64,
+        flags: i32,
+    ) -> Result<Option<RegionId>> {
+        let result = self.obtain(file, offset, size, flags);
+        self.table.release_idle_descriptors();
+        result
+    }
+
+    /// A cursor starts reading `file` (its first move): the file its key names now. For a key
+    /// whose file was replaced at its path (or whose fd now names another file) while regions
+    /// of the old one are still mapped, that is a new file id, so the new reader never sees the
+    /// old file's cached windows, nor the old readers the new file.
+    ///
+    /// ```no_run
+    /// # let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
+    /// let file = manager.file(smmap_core::FileKey::Path("data.bin".into())).unwrap();
+    /// let file = manager.start(file).unwrap();
+    /// let region = manager.use_region(file, 0, 0, 0).unwrap();
+    /// ```
+    pub fn start(&mut self, file: FileId) -> Result<FileId> {
+        self.ensure_file(file)?;
+        let known = self.table.identity(file);
+        if known.is_none() {
+            return Ok(file);
+        }
+        let (identity, size) = crate::source::identify(self.table.key(file))?;
+        if identity.is_none() || identity == known {
+            return Ok(file);
+        }
+        // Another file is at the key now. The first miss opens it (with the caller's flags).
+        let started = if self.table.regions_of(file).is_empty() && self.table.held(file).is_none() {
+            // Nothing of the old file is mapped or held: this entry can name the new file.
+            self.table.set_identity(file, identity);
+            file
+        } else {
+            self.table.fork(file, identity)
+        };
+        self.table.remember_size(started, size);
+        self.table.release_idle_descriptors();
+        Ok(started)
+    }
+
+    /// Reads up to `target.len()` bytes at `offset` of `file` without mapping them: from the
+    /// descriptor held for it, the caller's fd, or (a path whose regions all went) the path
+    /// opened again, which must still name the same file (`ESTALE` otherwise). The number
+    /// read; 0 at or past the end.
+    pub fn read_at(&mut self, file: FileId, target: &mut [u8], offset: u64) -> Result<usize> {
+        self.ensure_file(file)?;
+        let read_error = |e| Error::io(e, "read", None);
+        if let Some(held) = self.table.held(file) {
+            return crate::os::read_file_at(held, target, offset).map_err(read_error);
+        }
+        if let FileKey::Fd(fd) = self.table.key(file) {
+            return crate::source::read_at(*fd, target, offset);
+        }
+        let source = self.source(file, 0)?;
+        let Some(opened) = source.into_held() else {
+            return Ok(0);
+        };
+        crate::os::read_file_at(&opened, target, offset).map_err(read_error)
+    }
+
+    fn obtain(
         &mut self,
         file: FileId,
         offset: u64,
@@ -197,6 +266,7 @@ impl<R: Retire> Manager<R> {
         if self.table.contains(region) {
             self.add_clients(region, -1, true)?;
         }
+        self.table.release_idle_descriptors();
         Ok(())
     }
 
@@ -228,7 +298,9 @@ impl<R: Retire> Manager<R> {
         if !self.table.contains(region) {
             return Err(Error::UnknownRegion(region));
         }
-        self.add_clients(region, n, false)
+        let result = self.add_clients(region, n, false);
+        self.table.release_idle_descriptors();
+        result
     }
 
     /// Unmaps one region now whatever its count (smmap's `MapRegion.release()`): out of its
@@ -240,13 +312,17 @@ impl<R: Retire> Manager<R> {
     /// assert_eq!(manager.release_region(9).unwrap(), false);
     /// ```
     pub fn release_region(&mut self, region: RegionId) -> Result<bool> {
-        Ok(self.retire(region, false))
+        let released = self.retire(region, false);
+        self.table.release_idle_descriptors();
+        Ok(released)
     }
 
     /// Retires every region no cursor uses and returns how many. Not counted as evictions;
     /// idempotent; 0 after close.
     pub fn collect(&mut self) -> usize {
-        self.retire_all_unused(false)
+        let collected = self.retire_all_unused(false);
+        self.table.release_idle_descriptors();
+        collected
     }
 
     /// smmap's `_collect_lru_region(size)` with true LRU: while `size == 0` or
@@ -254,7 +330,9 @@ impl<R: Retire> Manager<R> {
     /// longest ago; stop when none is left. Returns how many went; they count as evictions
     /// only when `size > 0`.
     pub fn collect_lru_region(&mut self, size: u64) -> usize {
-        self.evict_lru(size, size > 0)
+        let collected = self.evict_lru(size, size > 0);
+        self.table.release_idle_descriptors();
+        collected
     }
 
     /// On Windows, where a mapped file cannot be deleted: releases every region (used or
@@ -270,6 +348,7 @@ impl<R: Retire> Manager<R> {
                 self.retire.retire(id, region, true);
             }
         }
+        self.table.release_idle_descriptors();
         ids.len()
     }
 
@@ -285,6 +364,7 @@ impl<R: Retire> Manager<R> {
         for id in self.table.ids() {
             self.retire(id, false);
         }
+        self.table.release_descriptors();
         self.closed = true;
     }
 
@@ -340,6 +420,7 @@ impl<R: Retire> Manager<R> {
         match self.try_map_region(file, offset, size, flags) {
             Err(error) if error.exhausted().is_some() => {
                 self.retire_all_unused(true);
+                self.table.release_idle_descriptors();
                 self.try_map_region(file, offset, size, flags)
             }
             result => result,
@@ -355,7 +436,7 @@ impl<R: Retire> Manager<R> {
         size: u64,
         flags: i32,
     ) -> Result<Option<RegionId>> {
-        let source = MapSource::open(self.table.key(file), flags)?;
+        let source = self.source(file, flags)?;
         self.table.remember_size(file, source.size);
         if offset >= source.size {
             return Ok(None);
@@ -392,7 +473,37 @@ impl<R: Retire> Manager<R> {
         }
         let id = self.table.admit(file, region);
         self.eviction.offer(&self.table, id);
+        if let Some(descriptor) = source.into_held() {
+            self.table.hold(file, descriptor);
+        }
         Ok(Some(id))
+    }
+
+    /// What a miss of `file` maps from: the descriptor held for it, so it stays the file it
+    /// was whatever happened to the path; else the key opened now, which must still be that
+    /// file (`ESTALE` if the path names another one now: the one `file` was is out of reach).
+    fn source(&mut self, file: FileId, flags: i32) -> Result<MapSource> {
+        let key = self.table.key(file);
+        if let (Some(held), FileKey::Path(path)) = (self.table.held(file), key) {
+            return MapSource::held(held, path);
+        }
+        let source = MapSource::open(key, flags)?;
+        match self.table.identity(file) {
+            Some(known) if source.identity.is_some_and(|now| now != known) => Err(self.stale(file)),
+            Some(_) => Ok(source),
+            None => {
+                self.table.set_identity(file, source.identity);
+                Ok(source)
+            }
+        }
+    }
+
+    fn stale(&self, file: FileId) -> Error {
+        let path = match self.table.key(file) {
+            FileKey::Path(path) => Some(path.clone()),
+            FileKey::Fd(_) => None,
+        };
+        Error::io(crate::os::stale(), "open", path)
     }
 
     /// The window for a new region at `offset` of a file of `file_size` bytes, between its

@@ -3,7 +3,7 @@
 //! here and closed when the source drops (the mapping keeps the file); fd keys are borrowed.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -41,7 +41,20 @@ pub fn file_size(key: &FileKey) -> Result<u64> {
             .map(|meta| meta.len())
             .map_err(|e| Error::io(e, "stat", Some(path.clone()))),
         FileKey::Fd(fd) => os::borrow_fd(*fd)
-            .map(|(_, size)| size)
+            .map(|(_, size, _)| size)
+            .map_err(|e| Error::io(e, "fstat", None)),
+    }
+}
+
+/// Which file a key names now, and its size, without opening it: `stat` for a path, `fstat`
+/// for an fd.
+pub(crate) fn identify(key: &FileKey) -> Result<(os::Identity, u64)> {
+    match key {
+        FileKey::Path(path) => std::fs::metadata(path)
+            .map(|meta| (os::identity(&meta), meta.len()))
+            .map_err(|e| Error::io(e, "stat", Some(path.clone()))),
+        FileKey::Fd(fd) => os::borrow_fd(*fd)
+            .map(|(_, size, identity)| (identity, size))
             .map_err(|e| Error::io(e, "fstat", None)),
     }
 }
@@ -76,47 +89,75 @@ pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> Result<usize> {
 
 /// A file open for mapping, with the size it had when opened: the one size a miss plans with.
 pub(crate) struct MapSource {
-    /// Keeps a path key's descriptor open until the mapping is made.
-    _owned: Option<File>,
+    /// A path key's descriptor, opened here: the caller may keep it (`into_held`).
+    opened: Option<File>,
     raw: os::RawFile,
     pub(crate) size: u64,
+    pub(crate) identity: os::Identity,
     path: Option<PathBuf>,
 }
 
 impl MapSource {
     /// Opens a key for mapping: a path read-only with `flags` OR-ed in (those that would write
-    /// dropped), an fd as it is. Either way the size is read from the open descriptor.
+    /// dropped), an fd as it is. Either way the size and identity are read from the open
+    /// descriptor.
     pub(crate) fn open(key: &FileKey, flags: i32) -> Result<MapSource> {
         match key {
-            FileKey::Path(path) => Self::open_path(path, flags),
+            FileKey::Path(path) => {
+                let file = os::open_options(flags)
+                    .open(path)
+                    .map_err(|e| Error::io(e, "open", Some(path.clone())))?;
+                Self::of_file(file, path)
+            }
             FileKey::Fd(fd) => {
-                let (raw, size) = os::borrow_fd(*fd).map_err(|e| Error::io(e, "fstat", None))?;
+                let (raw, size, identity) =
+                    os::borrow_fd(*fd).map_err(|e| Error::io(e, "fstat", None))?;
                 Ok(MapSource {
-                    _owned: None,
+                    opened: None,
                     raw,
                     size,
+                    identity,
                     path: None,
                 })
             }
         }
     }
 
-    fn open_path(path: &PathBuf, flags: i32) -> Result<MapSource> {
-        let file = os::open_options(flags)
-            .open(path)
-            .map_err(|e| Error::io(e, "open", Some(path.clone())))?;
+    /// A descriptor this crate holds for `path` (see [`MapSource::into_held`]), with the size
+    /// the file has now.
+    pub(crate) fn held(file: &File, path: &Path) -> Result<MapSource> {
+        let size = file
+            .metadata()
+            .map_err(|e| Error::io(e, "fstat", Some(path.to_path_buf())))?
+            .len();
+        Ok(MapSource {
+            opened: None,
+            raw: os::raw_file(file),
+            size,
+            identity: None,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    fn of_file(file: File, path: &Path) -> Result<MapSource> {
         let meta = file
             .metadata()
-            .map_err(|e| Error::io(e, "fstat", Some(path.clone())))?;
+            .map_err(|e| Error::io(e, "fstat", Some(path.to_path_buf())))?;
         os::check_mappable(meta.file_type())
-            .map_err(|e| Error::io(e, "open", Some(path.clone())))?;
-        let size = meta.len();
+            .map_err(|e| Error::io(e, "open", Some(path.to_path_buf())))?;
         Ok(MapSource {
             raw: os::raw_file(&file),
-            _owned: Some(file),
-            size,
-            path: Some(path.clone()),
+            opened: Some(file),
+            size: meta.len(),
+            identity: os::identity(&meta),
+            path: Some(path.to_path_buf()),
         })
+    }
+
+    /// The descriptor this source opened, for the caller to hold on to (`None` for an fd key
+    /// or a source made from a held descriptor).
+    pub(crate) fn into_held(self) -> Option<File> {
+        self.opened
     }
 
     /// Maps `[ofs, ofs + len)` private copy-on-write, unless this process already has as many

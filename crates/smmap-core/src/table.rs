@@ -4,20 +4,39 @@
 //! [`RegionTable::record_use`], so they cannot drift from what is mapped.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::Stats;
 use crate::error::Result;
 use crate::ids::{FileId, RegionId};
+use crate::os::Identity;
 use crate::region::Region;
 use crate::source::FileKey;
 use crate::util::{saturating_i64, MapWindow};
 
-/// One file: its key, its size as last read, and its listed regions sorted by start offset.
+/// One file: its key, its size as last read, its listed regions sorted by start offset, which
+/// file it is (once first opened) and, for a path key, the descriptor held while it has
+/// regions, so its misses and positional reads reach that same file whatever happens to the
+/// path.
 struct FileEntry {
     key: FileKey,
     size: Option<u64>,
     regions: Vec<RegionId>,
+    identity: Identity,
+    held: Option<File>,
+}
+
+impl FileEntry {
+    fn new(key: FileKey, identity: Identity) -> Self {
+        FileEntry {
+            key,
+            size: None,
+            regions: Vec::new(),
+            identity,
+            held: None,
+        }
+    }
 }
 
 /// A counted region. `listed` is false for an orphan: a region pushed out of its list by a
@@ -60,6 +79,8 @@ pub(crate) struct RegionTable {
     last_id: RegionId,
     /// A table-wide, ever-increasing use stamp for LRU.
     clock: u64,
+    /// Files whose list became empty, whose held descriptor may go.
+    idle: Vec<FileId>,
     mapped_bytes: u64,
     peak_mapped_bytes: u64,
     hits: u64,
@@ -74,13 +95,56 @@ impl RegionTable {
             return id;
         }
         let id = FileId::try_from(self.files.len()).expect("fewer than 2^32 files");
-        self.files.push(FileEntry {
-            key: key.clone(),
-            size: None,
-            regions: Vec::new(),
-        });
+        self.files.push(FileEntry::new(key.clone(), None));
         self.file_ids.insert(key, id);
         id
+    }
+
+    /// A new entry for `file`'s key, for the file with `identity` now at its path: from now on
+    /// the key names it, while `file` keeps naming the one it was.
+    pub(crate) fn fork(&mut self, file: FileId, identity: Identity) -> FileId {
+        let key = self.entry_of(file).key.clone();
+        let id = FileId::try_from(self.files.len()).expect("fewer than 2^32 files");
+        self.files.push(FileEntry::new(key.clone(), identity));
+        self.file_ids.insert(key, id);
+        id
+    }
+
+    /// Which file `file` is, once known.
+    pub(crate) fn identity(&self, file: FileId) -> Identity {
+        self.entry_of(file).identity
+    }
+
+    pub(crate) fn set_identity(&mut self, file: FileId, identity: Identity) {
+        self.files[file as usize].identity = identity;
+    }
+
+    /// The descriptor held for `file`, if any.
+    pub(crate) fn held(&self, file: FileId) -> Option<&File> {
+        self.entry_of(file).held.as_ref()
+    }
+
+    /// Holds `descriptor` for `file` while it has regions.
+    pub(crate) fn hold(&mut self, file: FileId, descriptor: File) {
+        self.files[file as usize].held = Some(descriptor);
+    }
+
+    /// Closes the descriptors of files whose last listed region went since the last call.
+    pub(crate) fn release_idle_descriptors(&mut self) {
+        for file in std::mem::take(&mut self.idle) {
+            let entry = &mut self.files[file as usize];
+            if entry.regions.is_empty() {
+                entry.held = None;
+            }
+        }
+    }
+
+    /// Closes every held descriptor.
+    pub(crate) fn release_descriptors(&mut self) {
+        for entry in &mut self.files {
+            entry.held = None;
+        }
+        self.idle.clear();
     }
 
     pub(crate) fn has_file(&self, file: FileId) -> bool {
@@ -321,6 +385,9 @@ impl RegionTable {
             }
             // Never reached while the list is sorted without overlaps; kept for safety.
             None => regions.retain(|&listed| listed != id),
+        }
+        if regions.is_empty() {
+            self.idle.push(file);
         }
     }
 

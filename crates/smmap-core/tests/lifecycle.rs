@@ -304,3 +304,55 @@ fn a_file_id_from_elsewhere_is_an_error_not_a_panic() {
     assert!(matches!(manager.file_size(7), Err(Error::UnknownFile(7))));
     assert_eq!(manager.num_file_handles(), 0);
 }
+
+/// A file's regions are mapped from one descriptor held while it has regions, so a reader
+/// goes on reading the file it started on, as an open fd does: a deleted or replaced file
+/// stays readable through new windows, and a cursor started after the replacement gets the new
+/// file under a new id, never the old file's windows.
+#[cfg(unix)]
+#[test]
+fn a_replaced_file_is_new_to_new_readers_and_unchanged_for_old_ones() {
+    let page = smmap_core::allocation_granularity();
+    let file = TempFile::patterned(8 * page, "identity");
+    let old = file.bytes();
+    let mut manager = keeping(Config {
+        window_size: page,
+        ..Config::sliding_default()
+    });
+    let f = manager.file(file.key()).unwrap();
+    let f = manager.start(f).unwrap();
+    let first = manager.use_region(f, 0, 1, 0).unwrap().unwrap();
+
+    // Replace the file at its path: write the new one beside it and rename it over.
+    let fresh: Vec<u8> = (0..5 * page).map(|i| (i % 7) as u8 + 1).collect();
+    let beside = file.path().with_extension("new");
+    std::fs::write(&beside, &fresh).unwrap();
+    std::fs::rename(&beside, file.path()).unwrap();
+
+    // The old reader maps more of the old file, from the held descriptor.
+    let later = manager.use_region(f, 6 * page, 1, 0).unwrap().unwrap();
+    let region = manager.region(later).unwrap();
+    let at = (6 * page - region.ofs_begin()) as usize;
+    assert_eq!(region.as_slice()[at], old[6 * page as usize]);
+
+    // A reader that starts now gets the new file, under another id, and none of the old
+    // file's windows.
+    let key = manager.file(file.key()).unwrap();
+    let g = manager.start(key).unwrap();
+    assert_ne!(g, f);
+    let now = manager.use_region(g, 0, 1, 0).unwrap().unwrap();
+    assert_ne!(now, first);
+    assert_eq!(manager.region(now).unwrap().as_slice()[0], fresh[0]);
+    assert_eq!(manager.file_size(g).unwrap(), 5 * page);
+
+    // Once the old file has no region left its descriptor goes, and it is out of reach.
+    for id in [first, later] {
+        manager.unuse_region(id).unwrap();
+    }
+    manager.unuse_region(now).unwrap();
+    manager.collect();
+    match manager.use_region(f, 0, 1, 0) {
+        Err(Error::Io { source, .. }) => assert_eq!(source.raw_os_error(), Some(libc::ESTALE)),
+        other => panic!("expected ESTALE, got {other:?}"),
+    }
+}

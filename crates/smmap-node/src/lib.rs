@@ -3,6 +3,7 @@
 //! across, describes core errors to the facade's error factory, and owns the one rule the
 //! core cannot: every JavaScript view of a region is detached before the region is unmapped.
 
+mod bytes;
 mod errors;
 mod flags;
 mod mailbox;
@@ -93,60 +94,6 @@ pub fn window_extend_right_to(
         max_size,
         MapWindow::extend_right_to,
     )
-}
-
-/// Positional read for the facade's reads outside every window: up to `length` bytes at file
-/// offset `position` of `fd` into the Uint8Array `target` at `offset`; returns how many (0 at
-/// the end). One call, where `fs.readSync` validates and dispatches through libuv.
-#[napi(
-    ts_args_type = "fd: number, target: Uint8Array, offset: number, length: number, position: number"
-)]
-pub fn read_at(
-    env: Env,
-    fd: i32,
-    target: napi::bindgen_prelude::Unknown,
-    offset: u32,
-    length: u32,
-    position: f64,
-) -> napi::Result<u32> {
-    let (data, len) = uint8_array(&env, &target)?;
-    let bytes: &mut [u8] = if len == 0 {
-        &mut []
-    } else {
-        // SAFETY: V8 reported `len` bytes at `data` for a live typed array, which stays alive
-        // and unmoved for the rest of this synchronous call; nothing else writes it meanwhile.
-        unsafe { std::slice::from_raw_parts_mut(data, len) }
-    };
-    let start = (offset as usize).min(bytes.len());
-    let end = start.saturating_add(length as usize).min(bytes.len());
-    smmap_core::read_at(fd, &mut bytes[start..end], numbers::to_u64(position))
-        .map(|read| read as u32)
-        .map_err(|e| errors::throw(&env, e))
-}
-
-/// Where the bytes of a Uint8Array (a Buffer included) are, and how many.
-fn uint8_array(
-    env: &Env,
-    value: &napi::bindgen_prelude::Unknown,
-) -> napi::Result<(*mut u8, usize)> {
-    use napi::{sys, JsValue};
-    let (mut kind, mut length, mut data) = (0, 0, std::ptr::null_mut());
-    // SAFETY: `value` is a value of this call's environment; the out-pointers are locals.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(
-            env.raw(),
-            value.raw(),
-            &mut kind,
-            &mut length,
-            &mut data,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-        )
-    };
-    if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
-        return Err(errors::invalid_arg(env, "the target must be a Uint8Array"));
-    }
-    Ok((data.cast::<u8>(), length))
 }
 
 /// The current size of a file (stat for a path, fstat for an fd), as `MapRegionList.fileSize()`.

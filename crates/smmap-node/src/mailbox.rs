@@ -4,7 +4,7 @@
 //! a call of its own (a Node-API call through napi-rs costs ~0.4 µs; a miss made four).
 //!
 //! Layout (f64 cells, indices exported to the facade as `MAILBOX_*` constants):
-//! `[NEW_ID, NEW_OFS, NEW_SIZE, NEW_SLOT, RETIRED_COUNT, RETIRED_OVERFLOW, ids...]`.
+//! `[NEW_ID, NEW_OFS, NEW_SIZE, NEW_SLOT, RETIRED_COUNT, RETIRED_OVERFLOW, NEW_FILE, ids...]`.
 //! The native side appends retired ids and raises `RETIRED_OVERFLOW` when they do not fit
 //! (the rest wait for `takeRetired()`); the facade reads them and sets `RETIRED_COUNT` to 0.
 
@@ -30,9 +30,12 @@ pub const MAILBOX_RETIRED_COUNT: u32 = 4;
 /// Non-zero when more were retired than fit (`takeRetired()` has the rest).
 #[napi]
 pub const MAILBOX_RETIRED_OVERFLOW: u32 = 5;
+/// The file id a cursor's first move resolved its key to.
+#[napi]
+pub const MAILBOX_NEW_FILE: u32 = 6;
 /// The first retired id.
 #[napi]
-pub const MAILBOX_RETIRED_IDS: u32 = 6;
+pub const MAILBOX_RETIRED_IDS: u32 = 7;
 
 const NEW_ID: usize = MAILBOX_NEW_ID as usize;
 const NEW_OFS: usize = MAILBOX_NEW_OFS as usize;
@@ -40,6 +43,7 @@ const NEW_SIZE: usize = MAILBOX_NEW_SIZE as usize;
 const NEW_SLOT: usize = MAILBOX_NEW_SLOT as usize;
 const RETIRED_COUNT: usize = MAILBOX_RETIRED_COUNT as usize;
 const RETIRED_OVERFLOW: usize = MAILBOX_RETIRED_OVERFLOW as usize;
+const NEW_FILE: usize = MAILBOX_NEW_FILE as usize;
 const RETIRED_IDS: usize = MAILBOX_RETIRED_IDS as usize;
 const CELLS: usize = 64;
 
@@ -84,6 +88,11 @@ impl Mailbox {
         self.set(NEW_OFS, bounds[0]);
         self.set(NEW_SIZE, bounds[1]);
         self.set(NEW_SLOT, bounds[2]);
+    }
+
+    /// Leaves the file id a cursor's first move resolved to.
+    pub fn announce_file(&self, file: f64) {
+        self.set(NEW_FILE, file);
     }
 
     /// Appends a retired id; false when the mailbox is full (the caller keeps it).

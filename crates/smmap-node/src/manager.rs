@@ -80,6 +80,29 @@ impl NativeManager {
         self.core.file(key).map_err(|e| throw(&env, e))
     }
 
+    /// Reads up to `length` bytes at file offset `position` of `file` into the Uint8Array
+    /// `target` at `offset`, without mapping them (see `Manager::read_at`); returns how many.
+    #[napi(
+        ts_args_type = "file: number, target: Uint8Array, offset: number, length: number, position: number"
+    )]
+    pub fn read_at(
+        &mut self,
+        env: Env,
+        file: u32,
+        target: napi::bindgen_prelude::Unknown,
+        offset: u32,
+        length: u32,
+        position: f64,
+    ) -> napi::Result<u32> {
+        let bytes = crate::bytes::uint8_array(&env, &target)?;
+        let start = (offset as usize).min(bytes.len());
+        let end = start.saturating_add(length as usize).min(bytes.len());
+        self.core
+            .read_at(file as FileId, &mut bytes[start..end], to_u64(position))
+            .map(|read| read as u32)
+            .map_err(|e| throw(&env, e))
+    }
+
     /// The file's size read now, not the one remembered.
     #[napi]
     pub fn current_file_size(&mut self, env: Env, file: u32) -> napi::Result<f64> {
@@ -97,15 +120,18 @@ impl NativeManager {
             .map_err(|e| throw(&env, e))
     }
 
-    /// The cursor's miss path, in one call: lets go of `previous` (if not -1), then obtains the
-    /// region that holds `offset`. Returns -1 when `offset` is past the end of the file, the
-    /// region's id when the facade already has its ArrayBuffer, and otherwise the new
-    /// ArrayBuffer itself, with the id and bounds left in the mailbox.
+    /// The cursor's miss path, in one call: lets go of `previous` (if not -1), on a cursor's
+    /// first move (`fresh`) resolves its key to the file there now (the id is left in the
+    /// mailbox), then obtains the region that holds `offset`. Returns -1 when `offset` is past
+    /// the end of the file, the region's id when the facade already has its ArrayBuffer, and
+    /// otherwise the new ArrayBuffer itself, with the id and bounds left in the mailbox.
     #[napi(ts_return_type = "number | ArrayBuffer")]
+    #[allow(clippy::too_many_arguments)] // one call per miss is the point
     pub fn use_region(
         &mut self,
         env: Env,
         file: u32,
+        fresh: bool,
         previous: f64,
         offset: f64,
         size: f64,
@@ -116,9 +142,17 @@ impl NativeManager {
                 .unuse_region(previous as RegionId)
                 .map_err(|e| throw(&env, e))?;
         }
+        let mut file = file as FileId;
+        if fresh {
+            file = self.core.start(file).map_err(|e| throw(&env, e))?;
+            self.core
+                .retirement()
+                .mailbox
+                .announce_file(f64::from(file));
+        }
         let found = self
             .core
-            .use_region(file as FileId, to_u64(offset), to_u64(size), flags);
+            .use_region(file, to_u64(offset), to_u64(size), flags);
         match found {
             Ok(Some(id)) if !self.core.retirement().views.contains_key(&id) => {
                 let buffer = self.region_buffer(env, id as f64)?;

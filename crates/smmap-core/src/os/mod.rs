@@ -10,9 +10,9 @@ mod imp;
 compile_error!("smmap-core supports Unix and Windows");
 
 pub use imp::{
-    advise, allocation_granularity, borrow_fd, check_mappable, exhaustion, install_fault_handler,
-    max_mappings, open_options, out_of_memory, prefault, raw_file, read_at, read_only_open_flags,
-    release_pages, zero_page, RawFile,
+    advise, allocation_granularity, borrow_fd, check_mappable, exhaustion, identity,
+    install_fault_handler, max_mappings, open_options, out_of_memory, prefault, raw_file, read_at,
+    read_file_at, read_only_open_flags, release_pages, stale, zero_page, RawFile,
 };
 
 /// An access-pattern hint for the pages of a mapping (`madvise`; ignored where the OS has
@@ -40,6 +40,11 @@ pub enum Exhaustion {
     /// Address space, mapping count or commit charge (ENOMEM/EAGAIN from a mapping call).
     Mappings,
 }
+
+/// Which file an open descriptor refers to, whatever path led to it: (device, inode) on Unix.
+/// `None` where the OS gives no such number through these calls (Windows here, which also
+/// refuses to replace or truncate a file while it is mapped).
+pub type Identity = Option<(u64, u64)>;
 
 /// What the fault handler is told: the faulting address. It returns true when it made the
 /// access succeed (the fault was ours), false to pass the fault on.

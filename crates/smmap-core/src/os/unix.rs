@@ -7,7 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 
 use memmap2::MmapMut;
 
-use super::{Advice, Exhaustion, FaultHandler};
+use super::{Advice, Exhaustion, FaultHandler, Identity};
 
 /// A descriptor as `mmap` takes it.
 pub type RawFile = std::os::unix::io::RawFd;
@@ -65,9 +65,15 @@ pub fn raw_file(file: &std::fs::File) -> RawFile {
     std::os::unix::io::AsRawFd::as_raw_fd(file)
 }
 
-/// The caller's descriptor as `mmap` takes it, and the file's size; refused, as
+/// The identity of an open file, from its metadata.
+pub fn identity(meta: &std::fs::Metadata) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// The caller's descriptor as `mmap` takes it, the file's size and identity; refused, as
 /// [`check_mappable`] says, if it is not a regular file.
-pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
+pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64, Identity)> {
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes a whole `struct stat` into the buffer we own and touches nothing
     // else; an invalid fd makes it fail with EBADF instead of reading memory.
@@ -76,8 +82,11 @@ pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     }
     // SAFETY: fstat returned 0, so it initialised the struct.
     let stat = unsafe { stat.assume_init() };
+    // `st_dev` and `st_ino` are narrower or signed on some Unixes, u64 on Linux.
+    #[allow(clippy::unnecessary_cast)]
+    let identity = Some((stat.st_dev as u64, stat.st_ino as u64));
     match stat.st_mode & libc::S_IFMT {
-        libc::S_IFREG => Ok((fd, u64::try_from(stat.st_size).unwrap_or(0))),
+        libc::S_IFREG => Ok((fd, u64::try_from(stat.st_size).unwrap_or(0), identity)),
         libc::S_IFDIR => Err(io::Error::from_raw_os_error(libc::EISDIR)),
         _ => Err(io::Error::from_raw_os_error(libc::ENODEV)),
     }
@@ -99,6 +108,17 @@ pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> io::Result<usize> {
             return Err(error);
         }
     }
+}
+
+/// Reads at `offset` of a file this crate holds, without moving its position.
+pub fn read_file_at(file: &std::fs::File, target: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, target, offset)
+}
+
+/// The error for a file that is no longer at its path (replaced since it was opened), as NFS
+/// names a handle whose file is gone.
+pub fn stale() -> io::Error {
+    io::Error::from_raw_os_error(libc::ESTALE)
 }
 
 /// The resource an OS error says ran out, if a limit explains it. `mapping` tells whether

@@ -9,7 +9,7 @@ use std::os::windows::io::{FromRawHandle, RawHandle};
 
 use memmap2::MmapMut;
 
-use super::{Advice, Exhaustion, FaultHandler};
+use super::{Advice, Exhaustion, FaultHandler, Identity};
 
 /// A handle as `CreateFileMapping` takes it.
 pub type RawFile = RawHandle;
@@ -62,8 +62,13 @@ pub fn raw_file(file: &File) -> RawFile {
     std::os::windows::io::AsRawHandle::as_raw_handle(file)
 }
 
-/// The OS handle behind a CRT descriptor, and the file's size.
-pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
+/// No identity is taken on Windows, which refuses to replace a file while it is mapped.
+pub fn identity(_meta: &std::fs::Metadata) -> Identity {
+    None
+}
+
+/// The OS handle behind a CRT descriptor, the file's size and identity.
+pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64, Identity)> {
     // SAFETY: get_osfhandle only looks the fd up in the CRT's table; unknown fds give -1.
     let handle = unsafe { libc::get_osfhandle(fd) };
     if handle == -1 {
@@ -76,16 +81,26 @@ pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64)> {
     let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
     let meta = file.metadata()?;
     check_mappable(meta.file_type())?;
-    Ok((handle, meta.len()))
+    Ok((handle, meta.len(), None))
 }
 
 /// Reads up to `target.len()` bytes at file offset `offset` of the caller's descriptor.
 pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::windows::fs::FileExt;
-    let (handle, _) = borrow_fd(fd)?;
+    let (handle, _, _) = borrow_fd(fd)?;
     // SAFETY: the handle is open (just looked up) and ManuallyDrop never closes the caller's.
     let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
     file.seek_read(target, offset)
+}
+
+/// Reads at `offset` of a file this crate holds.
+pub fn read_file_at(file: &File, target: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, target, offset)
+}
+
+/// Never reached (no identities are taken here); ERROR_FILE_INVALID.
+pub fn stale() -> io::Error {
+    io::Error::from_raw_os_error(1006)
 }
 
 /// ERROR_TOO_MANY_OPEN_FILES; from a mapping call, ERROR_NOT_ENOUGH_MEMORY,

@@ -41,7 +41,11 @@ impl RegionView {
     /// refuses external buffers (Electron's V8 sandbox) the bytes are copied instead.
     pub fn create(env: &Env, region: &mut Region) -> napi::Result<Self> {
         let heir: Heir = Arc::new(Mutex::new(None));
-        let hint = Box::into_raw(Box::new(heir.clone()));
+        let size = region.size() as usize;
+        let hint = Box::into_raw(Box::new(Finalizer {
+            heir: heir.clone(),
+            size,
+        }));
         let mut value = ptr::null_mut();
         // SAFETY: the pointer and length describe the region's live mapping, which outlives the
         // ArrayBuffer's access to it: `detach` runs before the region is dropped, and if the
@@ -61,6 +65,12 @@ impl RegionView {
             // SAFETY: the finalizer will never run for a buffer that was not created.
             drop(unsafe { Box::from_raw(hint) });
             status = copy_into_new_buffer(env, region, &mut value);
+        } else if status == sys::Status::napi_ok {
+            // V8 counts an external ArrayBuffer as memory allocated outside its heap, and a
+            // window's worth of it triggers a full collection every few windows. A window's
+            // pages belong to the page cache and are given back when it is let go of, so take
+            // it out of V8's count; the finalizer puts it back when V8 lets go of it too.
+            adjust_external_memory(env.raw(), -(size as i64));
         }
         check(status, "could not create the region's ArrayBuffer")?;
         let mut reference = ptr::null_mut();
@@ -131,15 +141,29 @@ fn copy_into_new_buffer(
     }
 }
 
+/// What the ArrayBuffer's finalizer is given: where a bequeathed region waits, and the size
+/// taken out of V8's count of external memory.
+struct Finalizer {
+    heir: Heir,
+    size: usize,
+}
+
+fn adjust_external_memory(env: sys::napi_env, change: i64) {
+    let mut total = 0;
+    // SAFETY: `env` is live (a call or a finalizer of it); this only updates a counter.
+    unsafe { sys::napi_adjust_external_memory(env, change, &mut total) };
+}
+
 unsafe extern "C" fn finalize_view(
-    _env: sys::napi_env,
+    env: sys::napi_env,
     _data: *mut std::ffi::c_void,
     hint: *mut std::ffi::c_void,
 ) {
     // SAFETY: `hint` is the Box leaked in `create` for this buffer; V8 calls this once.
-    let heir = unsafe { Box::from_raw(hint.cast::<Heir>()) };
+    let finalizer = unsafe { Box::from_raw(hint.cast::<Finalizer>()) };
+    adjust_external_memory(env, finalizer.size as i64);
     // Dropping the bequeathed region, if any, unmaps it now that no view remains.
-    let bequeathed = heir.lock().ok().and_then(|mut slot| slot.take());
+    let bequeathed = finalizer.heir.lock().ok().and_then(|mut slot| slot.take());
     if let Some((region, retained)) = bequeathed {
         retained.fetch_sub(region.size(), Ordering::Relaxed);
         drop(region);

@@ -45,3 +45,18 @@ test.serial("buffers garbage-collected without endAccess() give back their regio
     f.remove()
   }
 })
+
+test.serial("cursors on 100,000 distinct paths, once collected, leave the manager's file table as it was", async (t) => {
+  const man = new SlidingWindowMapManager()
+  try {
+    const table = () => (man as unknown as { _native: { numFiles(): number } })._native.numFiles()
+    const before = table()
+    let cursors: unknown[] | null = Array.from({ length: 100_000 }, (_, i) => man.makeCursor(`/nonexistent/smmap-leaks/${i}`))
+    t.is(table(), before + 100_000, 'the cursors named their files')
+    cursors = null
+    for (let round = 0; round < 50 && table() !== before; round++) await files.collectGarbage()
+    t.is(table(), before, 'every file no cursor uses is forgotten')
+  } finally {
+    man.close()
+  }
+})

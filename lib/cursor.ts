@@ -34,17 +34,19 @@ export interface CursorManager {
   _unuse(id: number): void
 }
 
-/** A cursor's hold on a region, kept apart from the cursor so a finalizer can give it back. */
+/** A cursor's hold on its file and region, kept apart from the cursor so a finalizer can give them back. */
 interface Hold {
   manager: CursorManager
+  file: number
   region: number
 }
 
 const abandoned = new FinalizationRegistry<Hold>((hold) => {
-  // A cursor was garbage-collected without release(): give its region back. Never throw here.
-  if (hold.region < 0) return
+  // A cursor was garbage-collected: give its region back (without release() it still holds
+  // one), and its file, which the manager forgets once nothing uses it. Never throw here.
   try {
-    hold.manager._unuse(hold.region)
+    if (hold.region >= 0) hold.manager._unuse(hold.region)
+    hold.manager._native.forgetFile(hold.file)
   } catch {}
 })
 
@@ -94,7 +96,7 @@ export class WindowCursor {
     this._key = regions.pathOrFd()
     // A relative path names the file it names now, whatever the working directory later is.
     this._file = manager._native.file(typeof this._key === 'string' ? path.resolve(this._key) : this._key)
-    this._hold = { manager, region: -1 }
+    this._hold = { manager, file: this._file, region: -1 }
     abandoned.register(this, this._hold, this._hold)
   }
 
@@ -126,6 +128,7 @@ export class WindowCursor {
     const found = manager._settle(manager._native.useRegion(this._file, fresh, previous, offset, size, flags))
     if (fresh) {
       this._file = manager._mailbox[native.MAILBOX_NEW_FILE]
+      this._hold!.file = this._file
       this._started = true
     }
     const id = typeof found === 'number' ? found : manager._adoptNew(found, this._file)
@@ -184,8 +187,12 @@ export class WindowCursor {
     if (!(rhs instanceof WindowCursor)) throw invalidType('rhs', 'an instance of WindowCursor', rhs)
     if (rhs === this) return this
     this.release()
-    if (this._hold) abandoned.unregister(this._hold)
-    this._hold = rhs._manager ? { manager: rhs._manager, region: -1 } : null
+    if (this._hold) {
+      abandoned.unregister(this._hold)
+      this._hold.manager._native.forgetFile(this._hold.file)
+    }
+    if (rhs._manager) rhs._manager._native.retainFile(rhs._file)
+    this._hold = rhs._manager ? { manager: rhs._manager, file: rhs._file, region: -1 } : null
     if (this._hold) abandoned.register(this, this._hold, this._hold)
     this._manager = rhs._manager
     this._key = rhs._key

@@ -94,8 +94,9 @@ impl<R: Retire> Manager<R> {
         &self.config
     }
 
-    /// The file id of `key` (smmap's `make_cursor` half): no I/O, and the same key returns
-    /// the same id every time. `Err(Closed)` after [`Manager::close`].
+    /// The file id of `key` for one more reader (smmap's `make_cursor` half): no I/O, and the
+    /// same key returns the same id while the file is in use (see [`Manager::forget_file`]).
+    /// `Err(Closed)` after [`Manager::close`].
     ///
     /// ```
     /// use smmap_core::{Config, FileKey, Manager};
@@ -106,6 +107,28 @@ impl<R: Retire> Manager<R> {
     pub fn file(&mut self, key: FileKey) -> Result<FileId> {
         self.ensure_open()?;
         Ok(self.table.file(key))
+    }
+
+    /// A copy of a reader of `file` (a copied cursor) uses it too. A no-op for an id the
+    /// manager does not know.
+    pub fn retain_file(&mut self, file: FileId) {
+        if self.table.has_file(file) {
+            self.table.add_reader(file);
+        }
+    }
+
+    /// A reader of `file` (a cursor) is gone. With no reader left and nothing mapped, the file
+    /// is forgotten, so naming ever new paths does not grow the manager for ever; its id may
+    /// then be given to another file. A no-op for an id the manager does not know (any more).
+    pub fn forget_file(&mut self, file: FileId) {
+        if self.table.has_file(file) {
+            self.table.forget_reader(file);
+        }
+    }
+
+    /// Files the manager knows now.
+    pub fn num_files(&self) -> usize {
+        self.table.num_files()
     }
 
     /// The key a file id stands for. Panics for an id this manager never returned.

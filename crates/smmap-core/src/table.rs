@@ -25,6 +25,11 @@ struct FileEntry {
     regions: Vec<RegionId>,
     identity: Identity,
     held: Option<File>,
+    /// Readers (cursors) that may still use this id; with none and nothing mapped, the entry
+    /// goes, so the table does not grow with every path ever named.
+    readers: u32,
+    /// Regions of this file pushed out of its list but still counted (see `Entry::listed`).
+    orphans: u32,
 }
 
 impl FileEntry {
@@ -35,7 +40,14 @@ impl FileEntry {
             regions: Vec::new(),
             identity,
             held: None,
+            readers: 1,
+            orphans: 0,
         }
+    }
+
+    /// Nothing uses or maps the file any more.
+    fn unused(&self) -> bool {
+        self.readers == 0 && self.regions.is_empty() && self.orphans == 0
     }
 }
 
@@ -72,7 +84,9 @@ impl Hasher for RegionIdHasher {
 
 #[derive(Default)]
 pub(crate) struct RegionTable {
-    files: Vec<FileEntry>,
+    /// Indexed by file id; `None` for an id given back, until `free_files` hands it out again.
+    files: Vec<Option<FileEntry>>,
+    free_files: Vec<FileId>,
     file_ids: HashMap<FileKey, FileId>,
     entries: HashMap<RegionId, Entry, BuildHasherDefault<RegionIdHasher>>,
     /// The last region id handed out; ids start at 1 and are never reused.
@@ -89,25 +103,69 @@ pub(crate) struct RegionTable {
 }
 
 impl RegionTable {
-    /// The id of `key`'s file, made on first sight; the same key always gets the same id.
+    /// The id of `key`'s file, made on first sight, for one more reader; the same key gets the
+    /// same id while anything uses it.
     pub(crate) fn file(&mut self, key: FileKey) -> FileId {
         if let Some(&id) = self.file_ids.get(&key) {
+            self.entry_mut(id).readers += 1;
             return id;
         }
-        let id = FileId::try_from(self.files.len()).expect("fewer than 2^32 files");
-        self.files.push(FileEntry::new(key.clone(), None));
+        let id = self.add_entry(FileEntry::new(key.clone(), None));
         self.file_ids.insert(key, id);
         id
     }
 
-    /// A new entry for `file`'s key, for the file with `identity` now at its path: from now on
-    /// the key names it, while `file` keeps naming the one it was.
+    /// A new entry for `file`'s key, for the file with `identity` now at its path, taking one
+    /// reader over from `file`: from now on the key names it, while `file` keeps naming the
+    /// one it was.
     pub(crate) fn fork(&mut self, file: FileId, identity: Identity) -> FileId {
         let key = self.entry_of(file).key.clone();
-        let id = FileId::try_from(self.files.len()).expect("fewer than 2^32 files");
-        self.files.push(FileEntry::new(key.clone(), identity));
+        let id = self.add_entry(FileEntry::new(key.clone(), identity));
         self.file_ids.insert(key, id);
+        self.forget_reader(file);
         id
+    }
+
+    /// One more reader of `file` (a copy of a cursor).
+    pub(crate) fn add_reader(&mut self, file: FileId) {
+        self.entry_mut(file).readers += 1;
+    }
+
+    /// A reader of `file` is gone; the entry goes with the last one once nothing is mapped.
+    pub(crate) fn forget_reader(&mut self, file: FileId) {
+        let entry = self.entry_mut(file);
+        entry.readers = entry.readers.saturating_sub(1);
+        self.drop_if_unused(file);
+    }
+
+    /// Files the table knows (tests read it to check the table does not grow for ever).
+    pub(crate) fn num_files(&self) -> usize {
+        self.files.iter().filter(|f| f.is_some()).count()
+    }
+
+    fn add_entry(&mut self, entry: FileEntry) -> FileId {
+        if let Some(id) = self.free_files.pop() {
+            self.files[id as usize] = Some(entry);
+            return id;
+        }
+        let id = FileId::try_from(self.files.len()).expect("fewer than 2^32 files");
+        self.files.push(Some(entry));
+        id
+    }
+
+    fn drop_if_unused(&mut self, file: FileId) {
+        let Some(entry) = self.files[file as usize].as_ref() else {
+            return;
+        };
+        if !entry.unused() {
+            return;
+        }
+        if self.file_ids.get(&entry.key) == Some(&file) {
+            let key = entry.key.clone();
+            self.file_ids.remove(&key);
+        }
+        self.files[file as usize] = None;
+        self.free_files.push(file);
     }
 
     /// Which file `file` is, once known.
@@ -116,7 +174,7 @@ impl RegionTable {
     }
 
     pub(crate) fn set_identity(&mut self, file: FileId, identity: Identity) {
-        self.files[file as usize].identity = identity;
+        self.entry_mut(file).identity = identity;
     }
 
     /// The descriptor held for `file`, if any.
@@ -126,29 +184,32 @@ impl RegionTable {
 
     /// Holds `descriptor` for `file` while it has regions.
     pub(crate) fn hold(&mut self, file: FileId, descriptor: File) {
-        self.files[file as usize].held = Some(descriptor);
+        self.entry_mut(file).held = Some(descriptor);
     }
 
     /// Closes the descriptors of files whose last listed region went since the last call.
     pub(crate) fn release_idle_descriptors(&mut self) {
         for file in std::mem::take(&mut self.idle) {
-            let entry = &mut self.files[file as usize];
+            let Some(entry) = self.files[file as usize].as_mut() else {
+                continue;
+            };
             if entry.regions.is_empty() {
                 entry.held = None;
             }
+            self.drop_if_unused(file);
         }
     }
 
     /// Closes every held descriptor.
     pub(crate) fn release_descriptors(&mut self) {
-        for entry in &mut self.files {
+        for entry in self.files.iter_mut().flatten() {
             entry.held = None;
         }
         self.idle.clear();
     }
 
     pub(crate) fn has_file(&self, file: FileId) -> bool {
-        (file as usize) < self.files.len()
+        self.files.get(file as usize).is_some_and(Option::is_some)
     }
 
     /// Panics for an id the table never issued (callers check with `has_file`).
@@ -162,12 +223,12 @@ impl RegionTable {
     }
 
     pub(crate) fn remember_size(&mut self, file: FileId, size: u64) {
-        self.files[file as usize].size = Some(size);
+        self.entry_mut(file).size = Some(size);
     }
 
     /// Forgets every cached size, so each is read again when next needed.
     pub(crate) fn forget_sizes(&mut self) {
-        for file in &mut self.files {
+        for file in self.files.iter_mut().flatten() {
             file.size = None;
         }
     }
@@ -184,6 +245,7 @@ impl RegionTable {
     pub(crate) fn regions_of(&self, file: FileId) -> &[RegionId] {
         self.files
             .get(file as usize)
+            .and_then(Option::as_ref)
             .map_or(&[], |entry| &entry.regions)
     }
 
@@ -194,7 +256,7 @@ impl RegionTable {
         let position = self.insert_position(file, region.ofs_begin());
         self.mapped_bytes += region.size();
         self.peak_mapped_bytes = self.peak_mapped_bytes.max(self.mapped_bytes);
-        self.files[file as usize].regions.insert(position, id);
+        self.entry_mut(file).regions.insert(position, id);
         let last_used = self.tick();
         let entry = Entry {
             region,
@@ -210,8 +272,12 @@ impl RegionTable {
     /// unmaps it); `evicted` counts it as an eviction. `None` for an unknown id.
     pub(crate) fn retire(&mut self, id: RegionId, evicted: bool) -> Option<Region> {
         let entry = self.entries.get(&id)?;
+        let file = entry.file;
         if entry.listed {
-            self.unlist(entry.file, id);
+            self.unlist(file, id);
+        } else {
+            self.entry_mut(file).orphans -= 1;
+            self.idle.push(file);
         }
         let entry = self.entries.remove(&id).expect("checked above");
         self.mapped_bytes -= entry.region.size();
@@ -234,6 +300,7 @@ impl RegionTable {
         entry.listed = false;
         let file = entry.file;
         self.unlist(file, id);
+        self.entry_mut(file).orphans += 1;
     }
 
     /// A cursor takes region `id`: client count +1, stamped as used now, a hit or a miss.
@@ -344,7 +411,11 @@ impl RegionTable {
 
     /// Files with at least one listed region.
     pub(crate) fn num_open_files(&self) -> u64 {
-        self.files.iter().filter(|f| !f.regions.is_empty()).count() as u64
+        self.files
+            .iter()
+            .flatten()
+            .filter(|f| !f.regions.is_empty())
+            .count() as u64
     }
 
     pub(crate) fn mapped_bytes(&self) -> u64 {
@@ -371,6 +442,14 @@ impl RegionTable {
     fn entry_of(&self, file: FileId) -> &FileEntry {
         self.files
             .get(file as usize)
+            .and_then(Option::as_ref)
+            .unwrap_or_else(|| panic!("file id {file} was not made by this manager"))
+    }
+
+    fn entry_mut(&mut self, file: FileId) -> &mut FileEntry {
+        self.files
+            .get_mut(file as usize)
+            .and_then(Option::as_mut)
             .unwrap_or_else(|| panic!("file id {file} was not made by this manager"))
     }
 
@@ -378,7 +457,7 @@ impl RegionTable {
     fn unlist(&mut self, file: FileId, id: RegionId) {
         let start = self.entries[&id].region.ofs_begin();
         let position = self.insert_position(file, start);
-        let regions = &mut self.files[file as usize].regions;
+        let regions = &mut self.entry_mut(file).regions;
         match position.checked_sub(1).filter(|&at| regions[at] == id) {
             Some(at) => {
                 regions.remove(at);

@@ -356,3 +356,38 @@ fn a_replaced_file_is_new_to_new_readers_and_unchanged_for_old_ones() {
         other => panic!("expected ESTALE, got {other:?}"),
     }
 }
+
+/// A file no reader uses and nothing of which is mapped is forgotten, so naming ever new paths
+/// does not grow the manager for ever; a file still mapped or read is kept.
+#[test]
+fn files_no_reader_uses_are_forgotten() {
+    let file = TempFile::patterned(4 * 4096, "forget");
+    let mut manager = keeping(Config::sliding_default());
+    let ids: Vec<_> = (0..1000)
+        .map(|i| {
+            manager
+                .file(FileKey::Path(format!("/nonexistent/{i}").into()))
+                .unwrap()
+        })
+        .collect();
+    let kept = manager.file(file.key()).unwrap();
+    let region = manager.use_region(kept, 0, 1, 0).unwrap().unwrap();
+    assert_eq!(manager.num_files(), 1001);
+    for id in ids {
+        manager.forget_file(id);
+    }
+    manager.forget_file(kept);
+    assert_eq!(
+        manager.num_files(),
+        1,
+        "the mapped file stays while its region is mapped"
+    );
+    manager.unuse_region(region).unwrap();
+    manager.collect();
+    assert_eq!(manager.num_files(), 0, "and goes with its last region");
+    let again = manager.file(file.key()).unwrap();
+    assert!(
+        manager.use_region(again, 0, 1, 0).unwrap().is_some(),
+        "a forgotten file can be named again"
+    );
+}

@@ -112,6 +112,18 @@ impl NativeManager {
             .map_err(|e| throw(&env, e))
     }
 
+    /// A copied cursor reads `file` too.
+    #[napi]
+    pub fn retain_file(&mut self, file: u32) {
+        self.core.retain_file(file as FileId);
+    }
+
+    /// A cursor of `file` was garbage-collected (see `Manager::forget_file`).
+    #[napi]
+    pub fn forget_file(&mut self, file: u32) {
+        self.core.forget_file(file as FileId);
+    }
+
     #[napi]
     pub fn file_size(&mut self, env: Env, file: u32) -> napi::Result<f64> {
         self.core

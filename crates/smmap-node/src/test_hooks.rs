@@ -10,6 +10,12 @@ use crate::numbers::to_js;
 
 #[napi]
 impl NativeManager {
+    /// How many files the manager knows now.
+    #[napi]
+    pub fn num_files(&self) -> u32 {
+        self.core.num_files() as u32
+    }
+
     /// Ids of a file's regions in ascending offset order.
     #[napi]
     pub fn regions_of(&self, file: u32) -> Vec<f64> {

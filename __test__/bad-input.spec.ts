@@ -173,7 +173,8 @@ function rows(Cls: typeof StaticWindowMapManager): Row[] {
       call: (fx, a) => fx.buffer.copy(a[0] as Uint8Array, a[1] as number, a[2] as number, a[3] as number), states: buffered,
       accepted: (a, state) => copyRule(state === 'ended' ? 0 : SIZE - 10, a) ?? emptyReadOk(a, state),
     },
-    { name: 'buffer.indexOf', params: [needleKind, KINDS.position], good: () => [file.data[4 * G], 0], call: (fx, a) => fx.buffer.indexOf(a[0] as number, a[1] as number), states: buffered, accepted: emptyReadOk },
+    // A string in second place is an encoding, as Buffer.indexOf takes it (and then ignores for a byte needle).
+    { name: 'buffer.indexOf', params: [needleKind, (v: unknown) => (typeof v === 'string' ? OK : KINDS.position(v))], good: () => [file.data[4 * G], 0], call: (fx, a) => fx.buffer.indexOf(a[0] as number, a[1] as number), states: buffered, accepted: emptyReadOk },
     { name: 'buffer.chunks', params: [chunkKind], good: () => [G], call: (fx, a) => [...fx.buffer.chunks(a[0] as number)].length, states: buffered, accepted: emptyReadOk },
     ...READERS.map((name): Row => ({
       name: `buffer.${name}`, params: [() => OK], good: () => [0],

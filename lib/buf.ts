@@ -4,6 +4,7 @@
 import native = require('./native')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
+import * as dropIn from './drop-in'
 import { exposed, isMapped, isTruncated, regionCovers, type MapRegion } from './util'
 
 /** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
@@ -96,6 +97,11 @@ export class SlidingWindowMapBuffer {
     return this.#length
   }
 
+  /** The same as `length`, as Buffer and ArrayBuffer name it. */
+  get byteLength(): number {
+    return this.#length
+  }
+
   /** The cursor in use, or `null`. */
   cursor(): WindowCursor | null {
     return this.#cursor
@@ -181,7 +187,11 @@ export class SlidingWindowMapBuffer {
    * The first index of `value` (a byte, a string or bytes) at or after `byteOffset`, or -1.
    * Needles that straddle windows are found.
    */
-  indexOf(value: number | string | Uint8Array, byteOffset: number = 0, encoding: BufferEncoding = 'utf8'): number {
+  indexOf(value: number | string | Uint8Array, byteOffset: number | BufferEncoding = 0, encoding: BufferEncoding = 'utf8'): number {
+    if (typeof byteOffset === 'string') {
+      encoding = byteOffset as BufferEncoding
+      byteOffset = 0
+    }
     const needle = typeof value === 'number' ? Buffer.of(value & 0xff) : typeof value === 'string' ? Buffer.from(value, encoding) : value
     if (!(needle instanceof Uint8Array)) throw invalidType('value', 'one of type number or string or an instance of Buffer or Uint8Array', value)
     const length = this.#length
@@ -207,6 +217,98 @@ export class SlidingWindowMapBuffer {
     return -1
   }
 
+  /** Whether `value` (a byte, a string or bytes) occurs at or after `byteOffset`, as `Buffer.includes`. */
+  includes(value: number | string | Uint8Array, byteOffset: number | BufferEncoding = 0, encoding: BufferEncoding = 'utf8'): boolean {
+    return this.indexOf(value, byteOffset, encoding) !== -1
+  }
+
+  /** The last index of `value` at or before `byteOffset`, or -1, as `Buffer.lastIndexOf`, across windows. */
+  lastIndexOf(value: number | string | Uint8Array, byteOffset?: number | BufferEncoding, encoding?: BufferEncoding): number {
+    return dropIn.lastIndexOf(this, value, byteOffset, encoding)
+  }
+
+  /**
+   * `fs.readSync`'s shape: copies up to `length` bytes (default: what fits after `offset`) from
+   * index `position` into `target` at `offset`; returns how many (0 at or past the end).
+   * `position` `null` or left out reads at the buffer's read position and advances it.
+   * @example const n = buf.read(header, 0, 12, 0)
+   */
+  read(target: NodeJS.ArrayBufferView, offset?: number, length?: number, position?: number | bigint | null): number
+  read(target: NodeJS.ArrayBufferView, options?: { offset?: number; length?: number; position?: number | bigint | null }): number
+  read(target: NodeJS.ArrayBufferView, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number {
+    return dropIn.read(this, target, offsetOrOptions, length, position)
+  }
+
+  /** The bytes `[start, end)` decoded, as `Buffer.toString` (its index rules and encodings). */
+  toString(encoding?: BufferEncoding, start?: number, end?: number): string {
+    return dropIn.decode(this, encoding, start, end)
+  }
+
+  /** Whether `other` holds the same bytes, as `Buffer.equals`. */
+  equals(other: Uint8Array): boolean {
+    return dropIn.equals(this, other)
+  }
+
+  /** `Buffer.compare`'s order of `[sourceStart, sourceEnd)` against `target[targetStart, targetEnd)`. */
+  compare(target: Uint8Array, targetStart?: number, targetEnd?: number, sourceStart?: number, sourceEnd?: number): number {
+    return dropIn.compare(this, target, targetStart, targetEnd, sourceStart, sourceEnd)
+  }
+
+  /** As `Buffer.readUIntLE`: an unsigned integer of 1 to 6 bytes at `offset`, across windows. */
+  readUIntLE(offset: number, byteLength: number): number {
+    return dropIn.readVariable(this, 'readUIntLE', offset, byteLength)
+  }
+
+  /** As `Buffer.readUIntBE`. */
+  readUIntBE(offset: number, byteLength: number): number {
+    return dropIn.readVariable(this, 'readUIntBE', offset, byteLength)
+  }
+
+  /** As `Buffer.readIntLE`. */
+  readIntLE(offset: number, byteLength: number): number {
+    return dropIn.readVariable(this, 'readIntLE', offset, byteLength)
+  }
+
+  /** As `Buffer.readIntBE`. */
+  readIntBE(offset: number, byteLength: number): number {
+    return dropIn.readVariable(this, 'readIntBE', offset, byteLength)
+  }
+
+  /**
+   * `[start, end)` with `Buffer.subarray`'s index rules: zero copy when one window can hold the
+   * range (a window is placed there as a cursor would; the Buffer keeps its bytes as long as it
+   * is reachable), otherwise a copy.
+   */
+  subarray(start?: number, end?: number): Buffer {
+    return dropIn.lease(this, start, end, false).buffer
+  }
+
+  /**
+   * `[start, end)` handed out for asynchronous use: its `buffer` stays valid and its window
+   * mapped and counted as in use until `release()` (idempotent; `using` calls it). A range no
+   * window can hold gets a copy.
+   * @example
+   * using lease = buf.lease(ofs, ofs + size)
+   * await zlib.inflate(lease.buffer)
+   */
+  lease(start?: number, end?: number): dropIn.Lease {
+    return dropIn.lease(this, start, end, true)
+  }
+
+  /**
+   * A `stream.Readable` of the bytes `[start, end]` (`end` inclusive, as `fs.createReadStream`),
+   * in chunks of `highWaterMark` bytes, aborted by `signal`. Chunks keep their bytes however
+   * long a consumer holds them, so `pipeline()` never loses data whatever the budget.
+   */
+  createReadStream(options?: dropIn.ReadStreamOptions): import('node:stream').Readable {
+    return dropIn.createReadStream(this, options)
+  }
+
+  /** `{ byteLength, slice(start, end?) }`: the random-access source Parquet and Arrow readers accept. */
+  toAsyncBuffer(): dropIn.AsyncBuffer {
+    return dropIn.toAsyncBuffer(this)
+  }
+
   /**
    * Zero-copy Buffers covering the buffer in order, each at most `chunkSize` bytes (a chunk may
    * end early at a window's end). A chunk keeps the file's bytes as long as it is reachable,
@@ -216,19 +318,27 @@ export class SlidingWindowMapBuffer {
   chunks(chunkSize: number = DEFAULT_CHUNK): Generator<Buffer, void, undefined> {
     checkSize('chunkSize', chunkSize)
     if (chunkSize === 0) throw outOfRange('chunkSize', '> 0', chunkSize)
-    return this.#chunks(chunkSize)
+    return this._chunks(0, this.#length, chunkSize)
   }
 
-  /** `chunks()` once its argument is checked (a generator body runs only on the first `next()`). */
-  *#chunks(chunkSize: number): Generator<Buffer, void, undefined> {
-    for (let pos = 0; pos < this.#length; ) {
+  /**
+   * Zero-copy chunks of `[from, to)` (buffer indices, already within bounds), as `chunks()`
+   * yields them; a generator, so its body runs only on the first `next()`. @internal
+   */
+  *_chunks(from: number, to: number, chunkSize: number): Generator<Buffer, void, undefined> {
+    for (let pos = from; pos < Math.min(to, this.#length); ) {
       const absolute = this.#offset + pos
       const region = this.#regionAt(absolute)
       const at = absolute - region._ofs
-      const size = Math.min(chunkSize, this.#length - pos, region._size - at)
+      const size = Math.min(chunkSize, Math.min(to, this.#length) - pos, region._size - at)
       yield exposed(region)._buf.subarray(at, at + size)
       pos += size
     }
+  }
+
+  /** The file offset of index 0. @internal */
+  get _start(): number {
+    return this.#offset
   }
 
   /** The region holding absolute offset `absolute`, sliding the cursor there if need be. */
@@ -383,8 +493,29 @@ export interface SlidingWindowMapBuffer {
   readBigUInt64BE: Reader<'readBigUInt64BE'>
   readBigInt64LE: Reader<'readBigInt64LE'>
   readBigInt64BE: Reader<'readBigInt64BE'>
+  /** Buffer's lowercase aliases, the same functions. */
+  readUint8: Reader<'readUInt8'>
+  readUint16LE: Reader<'readUInt16LE'>
+  readUint16BE: Reader<'readUInt16BE'>
+  readUint32LE: Reader<'readUInt32LE'>
+  readUint32BE: Reader<'readUInt32BE'>
+  readBigUint64LE: Reader<'readBigUInt64LE'>
+  readBigUint64BE: Reader<'readBigUInt64BE'>
+  readUintLE(offset: number, byteLength: number): number
+  readUintBE(offset: number, byteLength: number): number
 }
 
 for (const name of Object.keys(READERS) as ReaderName[]) {
-  Object.defineProperty(SlidingWindowMapBuffer.prototype, name, { value: SlidingWindowMapBuffer._reader(name), writable: true, configurable: true })
+  const reader = SlidingWindowMapBuffer._reader(name)
+  Object.defineProperty(SlidingWindowMapBuffer.prototype, name, { value: reader, writable: true, configurable: true })
+  // Buffer's lowercase aliases (readUint32LE, readBigUint64LE, ...) are the same functions.
+  const alias = name.replace('UInt', 'Uint')
+  if (alias !== name) Object.defineProperty(SlidingWindowMapBuffer.prototype, alias, { value: reader, writable: true, configurable: true })
+}
+for (const name of ['readUIntLE', 'readUIntBE'] as const) {
+  Object.defineProperty(SlidingWindowMapBuffer.prototype, name.replace('UInt', 'Uint'), {
+    value: SlidingWindowMapBuffer.prototype[name],
+    writable: true,
+    configurable: true,
+  })
 }

@@ -276,3 +276,37 @@ test('toAsyncBuffer(): byteLength and slices of exactly [start, end), owned by t
     )
   }
 })
+
+test('for await and chunksAsync() cover the buffer in order, reading ahead off the JavaScript thread', async (t) => {
+  const { buf, data } = withBuffer(t)
+  const parts: Buffer[] = []
+  for await (const chunk of buf) parts.push(chunk)
+  files.sameBytes(t, Buffer.concat(parts), data, 'for await')
+  const small: Buffer[] = []
+  for await (const chunk of buf.chunksAsync(1000)) {
+    t.true(chunk.length <= 1000)
+    small.push(chunk)
+  }
+  files.sameBytes(t, Buffer.concat(small), data, 'chunksAsync(1000)')
+  t.throws(() => buf.chunksAsync(0), { code: 'ERR_OUT_OF_RANGE' })
+})
+
+// Serial: it counts this process's open descriptors, which concurrent tests change.
+test.serial(
+  'prefetch() resolves with the range in memory, rejects ERR_SMMAP_CLOSED when the manager closes first, and collect/close meanwhile is safe',
+  async (t) => {
+    const { buf, data, manager } = withBuffer(t)
+    const fds = files.openFdCount()
+    for (let i = 0; i < 20; i++) await buf.prefetch()
+    await buf.prefetch(2 * G, 3 * G + 7)
+    t.is(files.openFdCount(), fds, 'each read-ahead closes the descriptor it worked on')
+    t.is(buf.readUInt32LE(3 * G), data.readUInt32LE(3 * G))
+    const running = buf.prefetch(0, SIZE)
+    manager.collect()
+    const closing = buf.prefetch(G, 4 * G)
+    manager.close()
+    await t.throwsAsync(closing, { code: 'ERR_SMMAP_CLOSED' })
+    await t.throwsAsync(running, { code: 'ERR_SMMAP_CLOSED' })
+    await t.throwsAsync(buf.prefetch(), { code: 'ERR_SMMAP_CLOSED' })
+  },
+)

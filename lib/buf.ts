@@ -304,6 +304,30 @@ export class SlidingWindowMapBuffer {
     return dropIn.createReadStream(this, options)
   }
 
+  /**
+   * Brings `[start, end)` (default: the whole buffer) into memory off the JavaScript thread, so
+   * later synchronous reads of it do not wait for the disk. Rejects with `ERR_SMMAP_CLOSED` if
+   * the manager closes first; closing or collecting meanwhile is safe.
+   */
+  prefetch(start?: number, end?: number): Promise<void> {
+    return dropIn.prefetch(this, start, end)
+  }
+
+  /**
+   * Zero-copy chunks in order, as `chunks()`, while the next stretch is read ahead off the
+   * JavaScript thread, so a scan of a cold file does not stall the event loop.
+   * @example for await (const chunk of buf.chunksAsync(1 << 20)) hash.update(chunk)
+   */
+  chunksAsync(chunkSize: number = DEFAULT_CHUNK): AsyncGenerator<Buffer, void, undefined> {
+    dropIn.checkChunkSize(chunkSize)
+    return dropIn.chunksAsync(this, chunkSize)
+  }
+
+  /** `for await (const chunk of buf)`: `chunksAsync()` with the default chunk size. */
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    return this.chunksAsync()
+  }
+
   /** `{ byteLength, slice(start, end?) }`: the random-access source Parquet and Arrow readers accept. */
   toAsyncBuffer(): dropIn.AsyncBuffer {
     return dropIn.toAsyncBuffer(this)

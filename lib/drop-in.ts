@@ -5,7 +5,8 @@
 // (lib/buf.ts) delegates to these functions; everything here goes through its methods.
 import { Readable } from 'node:stream'
 import type { SlidingWindowMapBuffer } from './buf'
-import { codedError, invalidType, outOfRange } from './errors'
+import native = require('./native')
+import { checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 
 /** Bytes compared or searched at a time, so a whole file is never copied at once. */
 const BLOCK = 1 << 20
@@ -265,4 +266,44 @@ export function toAsyncBuffer(buf: SlidingWindowMapBuffer): AsyncBuffer {
       return out
     },
   }
+}
+
+/**
+ * Brings `[start, end)` into the page cache on libuv's thread pool, so later synchronous reads
+ * of it do not wait for the disk. Rejects with ERR_SMMAP_CLOSED if the manager closes first.
+ */
+export async function prefetch(buf: SlidingWindowMapBuffer, start?: unknown, end?: unknown): Promise<void> {
+  const [from, to] = range(buf.length, start, end)
+  const cursor = buf.cursor()
+  const manager = cursor?._manager
+  if (!cursor || !manager) return
+  if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
+  if (to > from) await native.readAhead(manager._native.reader(cursor._file), buf._start + from, to - from)
+  if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
+}
+
+/** How far ahead the asynchronous iterator reads, at least. */
+const AHEAD = 8 << 20
+
+/**
+ * The buffer's chunks, in order, while the next stretch of the file is read into the page cache
+ * off the JavaScript thread: the caller's work on one stretch overlaps the disk's on the next,
+ * and touching a chunk's pages never waits for the disk.
+ */
+export async function* chunksAsync(buf: SlidingWindowMapBuffer, chunkSize: number): AsyncGenerator<Buffer, void, undefined> {
+  const step = Math.max(chunkSize, AHEAD)
+  let ready = prefetch(buf, 0, step)
+  for (let pos = 0; pos < buf.length; pos += step) {
+    await ready
+    ready = prefetch(buf, pos + step, pos + 2 * step)
+    ready.catch(() => {}) // awaited on the next step; a close meanwhile ends the loop there
+    yield* buf._chunks(pos, Math.min(pos + step, buf.length), chunkSize)
+  }
+  await ready
+}
+
+/** `chunksAsync()`'s argument check, done at once rather than on the first `next()`. */
+export function checkChunkSize(chunkSize: number): void {
+  checkSize('chunkSize', chunkSize)
+  if (chunkSize === 0) throw outOfRange('chunkSize', '> 0', chunkSize)
 }

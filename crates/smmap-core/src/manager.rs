@@ -248,6 +248,22 @@ impl<R: Retire> Manager<R> {
         crate::os::read_file_at(&opened, target, offset).map_err(read_error)
     }
 
+    /// A descriptor of its own on `file`, for reading it on another thread ([`crate::read_ahead`]):
+    /// a copy of the one held for it, of the caller's fd, or the path opened again (which must
+    /// still name that file, else `ESTALE`).
+    pub fn reader(&mut self, file: FileId) -> Result<std::fs::File> {
+        self.ensure_file(file)?;
+        let copy_error = |e| Error::io(e, "dup", None);
+        if let Some(held) = self.table.held(file) {
+            return held.try_clone().map_err(copy_error);
+        }
+        if let FileKey::Fd(fd) = self.table.key(file) {
+            return crate::os::duplicate_fd(*fd).map_err(copy_error);
+        }
+        let source = self.source(file, 0)?;
+        source.into_held().ok_or_else(|| self.stale(file))
+    }
+
     fn obtain(
         &mut self,
         file: FileId,

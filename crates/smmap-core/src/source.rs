@@ -87,6 +87,25 @@ pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> Result<usize> {
     os::read_at(fd, target, offset).map_err(|e| Error::io(e, "read", None))
 }
 
+/// Reads `[offset, offset + len)` of `file` (up to its end) so that the page cache holds it:
+/// later reads and page faults of that range then need no disk. Meant for a worker thread; it
+/// touches no mapping, so nothing can be unmapped under it.
+pub fn read_ahead(file: &File, offset: u64, len: u64) -> Result<()> {
+    let mut scratch = vec![0u8; 1 << 20];
+    let end = offset.saturating_add(len);
+    let mut at = offset;
+    while at < end {
+        let want = (end - at).min(scratch.len() as u64) as usize;
+        let read = os::read_file_at(file, &mut scratch[..want], at)
+            .map_err(|e| Error::io(e, "read", None))?;
+        if read == 0 {
+            break;
+        }
+        at += read as u64;
+    }
+    Ok(())
+}
+
 /// A file open for mapping, with the size it had when opened: the one size a miss plans with.
 pub(crate) struct MapSource {
     /// A path key's descriptor, opened here: the caller may keep it (`into_held`).

@@ -115,6 +115,34 @@ pub fn read_file_at(file: &std::fs::File, target: &mut [u8], offset: u64) -> io:
     std::os::unix::fs::FileExt::read_at(file, target, offset)
 }
 
+/// A descriptor of its own on the caller's fd's file, for work on another thread that must not
+/// depend on the caller keeping theirs open.
+pub fn duplicate_fd(fd: i32) -> io::Result<std::fs::File> {
+    // SAFETY: dup only reads the descriptor table; an invalid fd fails with EBADF.
+    let copy = unsafe { libc::dup(fd) };
+    if copy < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `copy` is a descriptor we just made and own from here on.
+    Ok(unsafe { <std::fs::File as std::os::unix::io::FromRawFd>::from_raw_fd(copy) })
+}
+
+/// A file's descriptor as a number, to hand across a boundary that only takes numbers; the
+/// number owns the descriptor until [`file_from_number`] takes it back.
+pub fn file_into_number(file: std::fs::File) -> u64 {
+    std::os::unix::io::IntoRawFd::into_raw_fd(file) as u64
+}
+
+/// Takes back a descriptor given out by [`file_into_number`].
+///
+/// # Safety
+///
+/// `number` came from `file_into_number` and is taken back once.
+pub unsafe fn file_from_number(number: u64) -> std::fs::File {
+    // SAFETY: the caller's contract: an owned descriptor, taken back once.
+    unsafe { <std::fs::File as std::os::unix::io::FromRawFd>::from_raw_fd(number as i32) }
+}
+
 /// The error for a file that is no longer at its path (replaced since it was opened), as NFS
 /// names a handle whose file is gone.
 pub fn stale() -> io::Error {

@@ -98,6 +98,29 @@ pub fn read_file_at(file: &File, target: &mut [u8], offset: u64) -> io::Result<u
     std::os::windows::fs::FileExt::seek_read(file, target, offset)
 }
 
+/// A handle of its own on the caller's fd's file, for work on another thread.
+pub fn duplicate_fd(fd: i32) -> io::Result<File> {
+    let (handle, _, _) = borrow_fd(fd)?;
+    // SAFETY: the handle is open (just looked up) and ManuallyDrop never closes the caller's.
+    let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
+    file.try_clone()
+}
+
+/// A file's handle as a number, to hand across a boundary that only takes numbers.
+pub fn file_into_number(file: File) -> u64 {
+    std::os::windows::io::IntoRawHandle::into_raw_handle(file) as usize as u64
+}
+
+/// Takes back a handle given out by [`file_into_number`].
+///
+/// # Safety
+///
+/// `number` came from `file_into_number` and is taken back once.
+pub unsafe fn file_from_number(number: u64) -> File {
+    // SAFETY: the caller's contract: an owned handle, taken back once.
+    unsafe { File::from_raw_handle(number as usize as RawHandle) }
+}
+
 /// Never reached (no identities are taken here); ERROR_FILE_INVALID.
 pub fn stale() -> io::Error {
     io::Error::from_raw_os_error(1006)

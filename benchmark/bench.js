@@ -48,7 +48,13 @@ function plan(files, offsets) {
   const B = files.B
   return [
     {
-      id: 'W1', file: A, state: 'written', kind: 'reads', ops: offsets.w1.count, unit: 'op', metric: 'cpu',
+      id: 'W1',
+      file: A,
+      state: 'written',
+      kind: 'reads',
+      ops: offsets.w1.count,
+      unit: 'op',
+      metric: 'cpu',
       title: `${offsets.w1.count} random readUInt32LE, default manager (one 1 GiB window, resident)`,
       base: { offsets: offsets.w1.file, warmup: offsets.w1warm.file, read: 4 },
       contenders: {
@@ -58,7 +64,13 @@ function plan(files, offsets) {
       },
     },
     {
-      id: 'W1b', file: A, state: 'written', kind: 'views', ops: offsets.w1.count, unit: 'op', metric: 'cpu',
+      id: 'W1b',
+      file: A,
+      state: 'written',
+      kind: 'views',
+      ops: offsets.w1.count,
+      unit: 'op',
+      metric: 'cpu',
       title: `${offsets.w1.count} random 64-byte views, default manager (resident)`,
       base: { offsets: offsets.w1.file, warmup: offsets.w1warm.file, read: 64 },
       contenders: {
@@ -68,7 +80,13 @@ function plan(files, offsets) {
       },
     },
     {
-      id: 'W2', file: A, state: 'written', kind: 'pages', ops: offsets.w2.count, unit: 'op', metric: 'cpu',
+      id: 'W2',
+      file: A,
+      state: 'written',
+      kind: 'pages',
+      ops: offsets.w2.count,
+      unit: 'op',
+      metric: 'cpu',
       title: `${offsets.w2.count} random 4 KiB reads, 1 MiB windows, 64 MiB budget, steady state (budget full)`,
       base: { offsets: offsets.w2.file, warmup: offsets.w2warm.file, read: PAGE, window: 1 * MiB, budget: 64 * MiB, sampleRss: true },
       contenders: {
@@ -78,7 +96,13 @@ function plan(files, offsets) {
       },
     },
     {
-      id: 'W3', file: A, state: 'written', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu',
+      id: 'W3',
+      file: A,
+      state: 'written',
+      kind: 'pass',
+      ops: SIZE_A,
+      unit: 'byte',
+      metric: 'cpu',
       title: 'sequential pass over 1 GiB, a byte per page, 1 MiB windows, 64 MiB budget',
       base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: 8 * MiB, sampleRss: true },
       contenders: {
@@ -89,7 +113,13 @@ function plan(files, offsets) {
       },
     },
     {
-      id: 'W4', file: B, state: 'written', kind: 'reads', ops: offsets.w4.count, unit: 'op', metric: 'cpu',
+      id: 'W4',
+      file: B,
+      state: 'written',
+      kind: 'reads',
+      ops: offsets.w4.count,
+      unit: 'op',
+      metric: 'cpu',
       title: `the demo's random phase: ${offsets.w4.count} random readUInt32LE over 2 GiB, 64 MiB windows, 256 MiB budget`,
       base: { offsets: offsets.w4.file, warmup: offsets.w4warm.file, read: 4, window: 64 * MiB, budget: 256 * MiB },
       contenders: {
@@ -98,7 +128,14 @@ function plan(files, offsets) {
       },
     },
     {
-      id: 'W3L', file: A, state: 'read in', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'cpu', clocks: ['thread', 'cpu', 'wall'],
+      id: 'W3L',
+      file: A,
+      state: 'read in',
+      kind: 'pass',
+      ops: SIZE_A,
+      unit: 'byte',
+      metric: 'cpu',
+      clocks: ['thread', 'cpu', 'wall'],
       title: 'the W3 pass over the file read in (large folios), chunks(64 KiB)',
       base: { size: SIZE_A, chunk: 64 * 1024, warmupBytes: 8 * MiB },
       contenders: {
@@ -113,18 +150,56 @@ function plan(files, offsets) {
       },
     },
     {
-      id: 'W5', file: A, state: 'cold', kind: 'pass', ops: SIZE_A, unit: 'byte', metric: 'wall', clocks: ['wall', 'cpu'],
+      id: 'W5',
+      file: A,
+      state: 'cold',
+      kind: 'pass',
+      ops: SIZE_A,
+      unit: 'byte',
+      metric: 'wall',
+      clocks: ['wall', 'cpu'],
       title: 'cold sequential pass over 1 GiB (dropped from the page cache before every run), a byte per page',
       base: { size: SIZE_A, chunk: 64 * 1024 },
       contenders: {
         chunks1m: { label: 'chunks(64 KiB), 1 MiB windows, 64 MiB budget', contender: 'chunks', window: 1 * MiB, budget: 64 * MiB },
         chunksDefault: { label: 'chunks(64 KiB), default manager', contender: 'chunks' },
-        chunksSequential: { label: "chunks(64 KiB), 1 MiB windows, advice 'sequential'", contender: 'chunks', window: 1 * MiB, budget: 64 * MiB, advice: 'sequential' },
+        chunksSequential: {
+          label: "chunks(64 KiB), 1 MiB windows, advice 'sequential'",
+          contender: 'chunks',
+          window: 1 * MiB,
+          budget: 64 * MiB,
+          advice: 'sequential',
+        },
         readSync: { label: 'fs.readSync 1 MiB', chunk: 1 * MiB },
       },
     },
     {
-      id: 'cold4k', file: A, state: 'cold', kind: 'pages', ops: offsets.cold.count, unit: 'op', metric: 'wall', clocks: ['wall', 'cpu'],
+      // The event loop during an asynchronous scan of a cold file: each contender's worst
+      // stall (a 1 ms timer's lateness, from perf_hooks.monitorEventLoopDelay) and throughput.
+      id: 'W6',
+      file: A,
+      state: 'cold',
+      kind: 'async',
+      ops: SIZE_A,
+      unit: 'byte',
+      metric: 'wall',
+      clocks: ['wall', 'cpu'],
+      title: 'cold asynchronous scan of 1 GiB (dropped before every run), the event loop watched every millisecond',
+      base: { size: SIZE_A, chunk: 64 * 1024 },
+      contenders: {
+        forAwait: { label: 'for await (chunk of buf), default manager', contender: 'forAwait' },
+        readStream: { label: 'fs.createReadStream, highWaterMark 1 MiB', contender: 'readStream', chunk: 1 * MiB },
+      },
+    },
+    {
+      id: 'cold4k',
+      file: A,
+      state: 'cold',
+      kind: 'pages',
+      ops: offsets.cold.count,
+      unit: 'op',
+      metric: 'wall',
+      clocks: ['wall', 'cpu'],
       title: `cold random: ${offsets.cold.count} random 4 KiB reads over 1 GiB (dropped before every run)`,
       base: { offsets: offsets.cold.file, read: PAGE },
       contenders: {

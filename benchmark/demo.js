@@ -68,9 +68,11 @@ function randomOffsets(count, limit, seed) {
   const offsets = new Float64Array(count)
   let state = seed
   for (let i = 0; i < count; i++) {
-    state ^= state << 13; state >>>= 0
+    state ^= state << 13
+    state >>>= 0
     state ^= state >>> 17
-    state ^= state << 5; state >>>= 0
+    state ^= state << 5
+    state >>>= 0
     offsets[i] = Math.floor((state / 2 ** 32) * limit)
   }
   return offsets
@@ -168,10 +170,16 @@ function main() {
     const afterScan = manager.stats()
     process.stderr.write('random reads ...\n')
     const hotOffsets = randomOffsets(RANDOM_READS, hotSize - 3, 0x9e3779b9)
-    const hot = alternate(() => randomSmmap(head, hotOffsets), () => randomReadSync(fd, hotOffsets))
+    const hot = alternate(
+      () => randomSmmap(head, hotOffsets),
+      () => randomReadSync(fd, hotOffsets),
+    )
     head.endAccess()
     const spreadOffsets = randomOffsets(RANDOM_READS, size - 3, 0x85ebca6b)
-    const spread = alternate(() => randomSmmap(whole, spreadOffsets), () => randomReadSync(fd, spreadOffsets))
+    const spread = alternate(
+      () => randomSmmap(whole, spreadOffsets),
+      () => randomReadSync(fd, spreadOffsets),
+    )
     whole.endAccess()
     if (!hot.agree || !spread.agree) throw new Error('smmap and fs.readSync disagree about the file contents (random reads)')
 
@@ -183,8 +191,20 @@ function main() {
     console.log(`${''.padEnd(44)}${'smmap buffer'.padStart(14)}${'fs.readSync'.padStart(16)}     ratio`)
     const rows = [
       ['scan', `sequential scan + SHA-1 of ${(size / MiB).toFixed(0)} MiB`, gb / scan.mapped.seconds, gb / scan.read.seconds, 'GB/s'],
-      ['hot', `random readUInt32LE in the first ${(hotSize / MiB).toFixed(0)} MiB`, RANDOM_READS / hot.mapped.seconds / 1e6, RANDOM_READS / hot.read.seconds / 1e6, 'M/s '],
-      ['spread', `random readUInt32LE over all ${(size / MiB).toFixed(0)} MiB`, RANDOM_READS / spread.mapped.seconds / 1e6, RANDOM_READS / spread.read.seconds / 1e6, 'M/s '],
+      [
+        'hot',
+        `random readUInt32LE in the first ${(hotSize / MiB).toFixed(0)} MiB`,
+        RANDOM_READS / hot.mapped.seconds / 1e6,
+        RANDOM_READS / hot.read.seconds / 1e6,
+        'M/s ',
+      ],
+      [
+        'spread',
+        `random readUInt32LE over all ${(size / MiB).toFixed(0)} MiB`,
+        RANDOM_READS / spread.mapped.seconds / 1e6,
+        RANDOM_READS / spread.read.seconds / 1e6,
+        'M/s ',
+      ],
     ]
     const why = whyBelow1(size)
     const below = []
@@ -197,7 +217,9 @@ function main() {
     if (below.length) console.log(['', 'why a ratio is below 1:', ...below].join('\n'))
     console.log('')
     console.log(`scan:   ${afterScan.misses} windows mapped, ${afterScan.evictions} evicted to stay within the budget`)
-    console.log(`total:  hits ${s.hits}, misses ${s.misses}, evictions ${s.evictions}; peak mapped ${(s.peakMappedBytes / MiB).toFixed(0)} MiB of a ${(size / MiB).toFixed(0)} MiB file (budget ${BUDGET / MiB} MiB)`)
+    console.log(
+      `total:  hits ${s.hits}, misses ${s.misses}, evictions ${s.evictions}; peak mapped ${(s.peakMappedBytes / MiB).toFixed(0)} MiB of a ${(size / MiB).toFixed(0)} MiB file (budget ${BUDGET / MiB} MiB)`,
+    )
   } finally {
     fs.closeSync(fd)
     manager.close()

@@ -53,9 +53,11 @@ function randomOffsets(count, limit, align, seed) {
   let state = seed >>> 0 || 1
   const slots = Math.floor(limit / align)
   for (let i = 0; i < count; i++) {
-    state ^= state << 13; state >>>= 0
+    state ^= state << 13
+    state >>>= 0
     state ^= state >>> 17
-    state ^= state << 5; state >>>= 0
+    state ^= state << 5
+    state >>>= 0
     offsets[i] = Math.floor((state / 2 ** 32) * slots) * align
   }
   return offsets
@@ -147,9 +149,11 @@ function rounds(contenders, before = () => {}, count = ROUNDS) {
   const runs = Object.fromEntries(names.map((name) => [name, []]))
   let state = 0x2545f491
   const random = () => {
-    state ^= state << 13; state >>>= 0
+    state ^= state << 13
+    state >>>= 0
     state ^= state >>> 17
-    state ^= state << 5; state >>>= 0
+    state ^= state << 5
+    state >>>= 0
     return state / 2 ** 32
   }
   for (let round = 0; round < count; round++) {

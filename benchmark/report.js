@@ -12,7 +12,10 @@ const CLOCK_NAMES = { cpu: 'process CPU', thread: 'main-thread CPU', wall: 'wall
 
 function cpuModel() {
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'))
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'))
     if (line) return line.split(':')[1].trim()
   } catch {}
   return os.cpus()[0]?.model ?? 'unknown CPU'
@@ -35,7 +38,7 @@ function fmtRuns(w, runs, clock) {
 
 /** The targets of issue 14: [workload, ours, theirs, clock, at least, label]. */
 const TARGETS = [
-  ['W4', 'mapped', 'readSync', 'cpu', 1.3, "demo random phase (W4) vs fs.readSync 4 B"],
+  ['W4', 'mapped', 'readSync', 'cpu', 1.3, 'demo random phase (W4) vs fs.readSync 4 B'],
   ['W2', 'cursor', 'python', 'cpu', 1.6, 'W2 vs Python smmap, steady state'],
   ['W3', 'chunks', 'python', 'cpu', 1.3, 'W3 chunks() vs Python smmap'],
   ['W3L', 'chunks64', 'readSync', 'cpu', 2, 'W3L 64 MiB windows vs fs.readSync, process CPU'],
@@ -46,6 +49,7 @@ const TARGETS = [
   ['W5', 'chunksDefault', 'readSync', 'wall', 1, 'W5 cold scan, default manager vs fs.readSync 1 MiB'],
   ['cold4k', 'buffer', 'readSync', 'wall', 0.8, 'cold random 4 KiB, SlidingWindowMapBuffer vs fs.readSync'],
   ['cold4k', 'cursorRandom', 'readSync', 'wall', 0.6, "cold random 4 KiB, cursor advice 'random' vs fs.readSync"],
+  ['W6', 'forAwait', 'readStream', 'wall', 1, 'W6 for await over a cold 1 GiB file vs fs.createReadStream 1 MiB'],
   ['W1', 'mapped', 'memory', 'cpu', 0.9, 'W1 vs in-memory Buffer'],
   ['W1b', 'cursor', 'memory', 'cpu', 1.5, 'W1b vs in-memory subarray'],
   ['W1b', 'cursor', 'python', 'cpu', 4.5, 'W1b vs Python smmap'],
@@ -65,12 +69,21 @@ const EXTRA = [
   ['cold4k', 'cursorDefault', 'readSync', 'wall', 'cold random 4 KiB, cursor default advice vs fs.readSync'],
 ]
 
+/** Event-loop targets: [workload, contender, worst stall allowed in ms, label]. */
+const STALLS = [['W6', 'forAwait', 5, 'W6 worst event-loop stall during for await over a cold 1 GiB file']]
+
 /** Memory targets: [workload, contender, what, limit in bytes from the workload's settings]. */
 const MEMORY = [
-  ['W2', 'cursor', 'peakMapped'], ['W2', 'cursor', 'peakRss'],
-  ['W3', 'chunks', 'peakMapped'], ['W3', 'chunks', 'peakRss'],
-  ['W3', 'copy', 'peakMapped'], ['W3', 'copy', 'peakRss'],
-  ['W3L', 'chunks64', 'peakMapped'], ['W3L', 'chunks2m', 'peakMapped'], ['W4', 'mapped', 'peakMapped'], ['W5', 'chunks1m', 'peakMapped'],
+  ['W2', 'cursor', 'peakMapped'],
+  ['W2', 'cursor', 'peakRss'],
+  ['W3', 'chunks', 'peakMapped'],
+  ['W3', 'chunks', 'peakRss'],
+  ['W3', 'copy', 'peakMapped'],
+  ['W3', 'copy', 'peakRss'],
+  ['W3L', 'chunks64', 'peakMapped'],
+  ['W3L', 'chunks2m', 'peakMapped'],
+  ['W4', 'mapped', 'peakMapped'],
+  ['W5', 'chunks1m', 'peakMapped'],
 ]
 
 const shown = (r) => `${r.ratio.toFixed(2)}x [${r.min.toFixed(2)}-${r.max.toFixed(2)}]`
@@ -86,7 +99,11 @@ function printWorkload(entry, fileStates) {
   if (state) console.log(`  file ${w.state}: ${state.text}`)
   if (w.state === 'cold') {
     const left = entry.evicted.filter((b) => b !== null)
-    console.log(left.length ? `  dropped before each run; fincore found at most ${fmtMiB(Math.max(...left))} resident after dropping` : '  dropped before each run (fincore missing: not verified)')
+    console.log(
+      left.length
+        ? `  dropped before each run; fincore found at most ${fmtMiB(Math.max(...left))} resident after dropping`
+        : '  dropped before each run (fincore missing: not verified)',
+    )
   }
   const clocks = w.clocks ?? [w.metric]
   const rows = []
@@ -100,6 +117,7 @@ function printWorkload(entry, fileStates) {
     const last = runs[runs.length - 1]
     const notes = []
     if (last.stats) notes.push(`misses ${last.stats.misses}, evictions ${last.stats.evictions}`)
+    if (last.stallMs !== undefined) notes.push(`worst event-loop stall ${Math.max(...runs.map((r) => r.stallMs)).toFixed(1)} ms`)
     if (last.peakRss !== undefined && ['W2', 'W3'].includes(w.id)) {
       const worst = runs.reduce((a, b) => (b.peakRss > a.peakRss ? b : a))
       notes.push(`peak RSS +${fmtMiB(worst.peakRss)}${worst.peakRssFile === null ? '' : ` (${fmtMiB(worst.peakRssFile)} of it file pages)`}`)
@@ -117,7 +135,11 @@ function checksums(results) {
   const bad = []
   for (const entry of results) {
     if (entry.skipped) continue
-    const sums = new Set(Object.values(entry.runs).flat().map((r) => r.sum))
+    const sums = new Set(
+      Object.values(entry.runs)
+        .flat()
+        .map((r) => r.sum),
+    )
     if (sums.size !== 1) bad.push(`${entry.workload.id} (${[...sums].join(', ')})`)
   }
   return bad
@@ -125,10 +147,14 @@ function checksums(results) {
 
 function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) {
   const pyText = py.skipped ? `Python smmap skipped: ${py.skipped}` : `Python ${py.info.python} + smmap ${py.info.smmap} (${py.info.interpreter})`
-  console.log(`smmap benchmark (issue 14): ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`)
+  console.log(
+    `smmap benchmark (issue 14): ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`,
+  )
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
   console.log('each cell: the median over the rounds (min-max in brackets); time per read, or GB/s for a pass')
-  console.log(`cold runs: ${cold.skipped ? `skipped (${cold.skipped})` : `posix_fadvise(DONTNEED) before each run${cold.verified ? ', checked with fincore' : ' (fincore missing: unverified)'}`}`)
+  console.log(
+    `cold runs: ${cold.skipped ? `skipped (${cold.skipped})` : `posix_fadvise(DONTNEED) before each run${cold.verified ? ', checked with fincore' : ' (fincore missing: unverified)'}`}`,
+  )
   console.log('')
   for (const entry of results) {
     printWorkload(entry, fileStates)
@@ -157,6 +183,17 @@ function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) 
     const unsure = r.min < min && r.max >= min ? '; rounds fall on both sides of the target' : ''
     console.log(`  ${verdict}  ${label} >= ${min}x: ${shown(r)} (${CLOCK_NAMES[clock]}; ${((r.ratio / min) * 100).toFixed(0)}% of the target${unsure})`)
   }
+  for (const [id, contender, limit, label] of STALLS) {
+    const e = byId[id]
+    if (!e || e.skipped || !e.runs[contender]) {
+      console.log(`  skipped  ${label} < ${limit} ms`)
+      continue
+    }
+    const worst = Math.max(...e.runs[contender].map((r) => r.stallMs))
+    judged++
+    if (worst < limit) held++
+    console.log(`  ${worst < limit ? 'held   ' : 'MISSED '}  ${label} < ${limit} ms: ${worst.toFixed(1)} ms (worst run)`)
+  }
   for (const [id, contender, what] of MEMORY) {
     const e = byId[id]
     if (!e || e.skipped) continue
@@ -170,7 +207,9 @@ function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) 
     // (heap, Node's pages) shows how much of smmap's is the process rather than windows.
     const plain = what === 'peakRss' && e.runs.readSync ? Math.max(...e.runs.readSync.map((r) => r.peakRss)) : null
     const net = plain === null ? '' : `; ${fmtMiB(worst - plain)} above fs.readSync's own ${fmtMiB(plain)}`
-    console.log(`  ${worst <= limit ? 'held   ' : 'MISSED '}  ${id} ${contender} ${name} <= budget + one window (${fmtMiB(limit)}): ${fmtMiB(worst)} (worst run${net})`)
+    console.log(
+      `  ${worst <= limit ? 'held   ' : 'MISSED '}  ${id} ${contender} ${name} <= budget + one window (${fmtMiB(limit)}): ${fmtMiB(worst)} (worst run${net})`,
+    )
   }
   console.log(`${held} of ${judged} targets held (peak RSS growth counts the process's JavaScript heap as well as mapped pages)`)
   console.log('')

@@ -5,6 +5,7 @@
 // Only the package's public API is used, through require('..').
 'use strict'
 const fs = require('node:fs')
+const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager } = require('..')
 const { clock, elapsed, readOffsets, rssPeak } = require('./harness')
 
@@ -287,6 +288,43 @@ function passReadSync(spec, size) {
   }
 }
 
+// An asynchronous pass with the event loop watched (W6): the worst lateness of a 1 ms timer.
+
+/** Watches the event loop; `stallMs()` is the worst delay seen, in milliseconds. */
+function loopWatch() {
+  const histogram = monitorEventLoopDelay({ resolution: 1 })
+  histogram.enable()
+  return {
+    stallMs() {
+      histogram.disable()
+      return histogram.max / 1e6
+    },
+  }
+}
+
+async function asyncForAwait(spec) {
+  const man = manager(spec)
+  const buf = new SlidingWindowMapBuffer(man.makeCursor(spec.file), 0, spec.size)
+  const watch = loopWatch()
+  let sum = 0
+  try {
+    const start = clock()
+    for await (const chunk of buf.chunksAsync(spec.chunk)) sum += pageSum(chunk, chunk.length)
+    return done(start, sum, { stallMs: watch.stallMs() }, man)
+  } finally {
+    buf.endAccess()
+    man.close()
+  }
+}
+
+async function asyncReadStream(spec) {
+  const watch = loopWatch()
+  let sum = 0
+  const start = clock()
+  for await (const chunk of fs.createReadStream(spec.file, { highWaterMark: spec.chunk, end: spec.size - 1 })) sum += pageSum(chunk, chunk.length)
+  return done(start, sum, { stallMs: watch.stallMs() })
+}
+
 /** Bytes of this process's mappings of `file` that use 2 MiB page-table entries, or null off Linux. */
 function pmdMapped(file) {
   let text
@@ -324,9 +362,10 @@ const CONTENDERS = {
   views: { cursor: viewsCursor, memory: viewsMemory },
   pages: { cursor: pagesCursor, buffer: pagesBuffer, readSync: pagesReadSync },
   pass: { chunks: warmed(passChunks), copy: warmed(passCopy), readSync: warmed(passReadSync) },
+  async: { forAwait: asyncForAwait, readStream: asyncReadStream },
 }
 
-function main() {
+async function main() {
   const spec = JSON.parse(process.argv[2])
   let out
   if (spec.workload === 'probe') out = probe(spec)
@@ -335,7 +374,7 @@ function main() {
     if (!run) throw new Error(`unknown contender ${spec.kind}.${spec.contender}`)
     const offsets = spec.offsets ? readOffsets(spec.offsets) : null
     const warmup = spec.warmup ? readOffsets(spec.warmup) : new Float64Array(0)
-    out = run(spec, offsets, warmup)
+    out = await run(spec, offsets, warmup)
   }
   process.stdout.write(JSON.stringify(out))
 }

@@ -123,9 +123,11 @@ export class SlidingWindowMapBuffer {
     }
     const current = this.#cursor
     if (current === null || !current.isAssociated()) return false
-    // A new access starts on the file at the path now, as a new buffer would.
-    current._started = false
+    // A new access starts on the file at the path now, as a new buffer would, and stays on it.
+    current.unuseRegion()
+    current._pinned = false
     if (!current.useRegion(offset, size === Infinity ? 0 : size, flags).isValid()) return false
+    current._pinned = true
     this.#offset = offset
     // The file as it is now: a buffer made after the file grew or shrank has its new length.
     this.#length = Math.min(size, current._manager!._native.currentFileSize(current._file) - offset)
@@ -136,7 +138,9 @@ export class SlidingWindowMapBuffer {
   /** Lets go of the cursor's region; the length becomes 0. Idempotent. */
   endAccess(): void {
     this.#length = 0
-    this.#cursor?.unuseRegion()
+    if (this.#cursor === null) return
+    this.#cursor.unuseRegion()
+    this.#cursor._pinned = false
   }
 
   [Symbol.dispose](): void {

@@ -71,15 +71,15 @@ export class WindowCursor {
   /** @internal */ _key: PathOrFd | null = null
   /** @internal The core's id for this cursor's file. */
   _file = -1
-  /**
-   * @internal Whether the cursor has read its file since it was made or released: its first
-   * move resolves its key to the file there now, and later moves stay on that file.
-   */
-  _started = false
   /** @internal */ _region: MapRegion | null = null
   /** @internal Absolute offset of the cursor's first byte. */
   _ofs = 0
   /** @internal */ _size = 0
+  /**
+   * @internal Set while a SlidingWindowMapBuffer reads through this cursor: it then stays on
+   * its file even between regions, so one buffer never reads two files (`ESTALE` instead).
+   */
+  _pinned = false
   /** @internal The hold a finalizer gives back if the cursor is dropped without release(). */
   _hold: Hold | null = null
 
@@ -123,13 +123,19 @@ export class WindowCursor {
     const manager = this._manager
     if (manager === null) throw smmapError('ERR_SMMAP_UNASSOCIATED')
     const previous = this._drop()
-    const fresh = !this._started
+    // A cursor that holds a region stays on the file that region is of (as an open fd does);
+    // one that holds none reads the file at its path now, unless a buffer pinned it.
+    const fresh = previous < 0 && !this._pinned
     // One native call: a region new to the facade comes back as its ArrayBuffer.
-    const found = manager._settle(manager._native.useRegion(this._file, fresh, previous, offset, size, flags))
-    if (fresh) {
-      this._file = manager._mailbox[native.MAILBOX_NEW_FILE]
-      this._hold!.file = this._file
-      this._started = true
+    let found: number | ArrayBuffer
+    try {
+      found = manager._settle(manager._native.useRegion(this._file, fresh, previous, offset, size, flags))
+    } finally {
+      // The key may now name another file id, whether or not the move then succeeded.
+      if (fresh) {
+        this._file = manager._mailbox[native.MAILBOX_NEW_FILE]
+        this._hold!.file = this._file
+      }
     }
     const id = typeof found === 'number' ? found : manager._adoptNew(found, this._file)
     if (id < 0) return this
@@ -174,7 +180,6 @@ export class WindowCursor {
    */
   release(): void {
     this.unuseRegion()
-    this._started = false
   }
 
   /** `release()`, for `using`. */
@@ -197,7 +202,6 @@ export class WindowCursor {
     this._manager = rhs._manager
     this._key = rhs._key
     this._file = rhs._file
-    this._started = rhs._started
     this._ofs = rhs._ofs
     this._size = rhs._size
     const region = rhs.region()

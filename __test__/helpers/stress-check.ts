@@ -12,6 +12,8 @@ interface NativeManager {
   stats(): { misses: number }
   mappedMemorySize(): number
   regionsOf(file: number): number[]
+  /** `"<id>\t<path>"` or `"<id>\tfd:<fd>"` for every file the manager knows. */
+  fileEntries(): string[]
   /** `[id, ofsBegin, size, clientCount]` of each region of a file, flat, in offset order. */
   regionTable(file: number): number[]
   regionBounds(region: number): number[] | null
@@ -41,8 +43,8 @@ export function isMapped(manager: smmap.StaticWindowMapManager, id: number): boo
 /** What the checks know about one manager between steps. */
 export interface Watched {
   manager: smmap.StaticWindowMapManager
-  /** The core's file id of each stress file, by file index. */
-  fileIds: number[]
+  /** The key of each stress file (its absolute path, or the fd), by file index. */
+  fileKeys: Array<string | number>
   fileSizes: number[]
   maxOpenHandles: number
   maxMemorySize: number
@@ -58,6 +60,21 @@ export interface Snapshot {
   misses: number
 }
 
+/**
+ * Every file id the manager knows with the index of its stress file: one path may name several
+ * ids once its file was replaced (the old one still mapped or read, the new one at the path).
+ */
+function fileIdsOf(w: Watched): Array<[id: number, f: number]> {
+  return native(w.manager)
+    .fileEntries()
+    .map((entry) => {
+      const [id, key] = entry.split('\t')
+      const f = w.fileKeys.findIndex((k) => (typeof k === 'number' ? key === `fd:${k}` : key === k))
+      if (f < 0) throw new Error(`the manager knows a file no stress file is: ${key}`)
+      return [Number(id), f] as [number, number]
+    })
+}
+
 /** Throws with a description when the manager breaks an invariant; returns what the next check compares against. */
 export function checkManager(w: Watched, before: Snapshot | null): Snapshot {
   const nat = native(w.manager)
@@ -66,15 +83,16 @@ export function checkManager(w: Watched, before: Snapshot | null): Snapshot {
   let openFiles = 0
   let mapped = 0
   const counts = new Map<number, number>()
-  for (let f = 0; f < w.fileIds.length; f++) {
-    const table = nat.regionTable(w.fileIds[f])
+  for (const [file, f] of fileIdsOf(w)) {
+    const table = nat.regionTable(file)
     if (table.length > 0) openFiles++
     let end = 0
     for (let i = 0; i < table.length; i += 4) {
       const [id, ofs, size, count] = [table[i], table[i + 1], table[i + 2], table[i + 3]]
       if (ofs % G !== 0) throw new Error(`file ${f}: region ${id} starts at ${ofs}, not a multiple of ${G}`)
       if (ofs < end) throw new Error(`file ${f}: region ${id} at ${ofs} overlaps or precedes the previous one ending at ${end}`)
-      if (size <= 0 || ofs + size > w.fileSizes[f]) throw new Error(`file ${f}: region ${id} [${ofs}, ${ofs + size}) is empty or past the end (${w.fileSizes[f]})`)
+      if (size <= 0 || ofs + size > w.fileSizes[f])
+        throw new Error(`file ${f}: region ${id} [${ofs}, ${ofs + size}) is empty or past the end (${w.fileSizes[f]})`)
       end = ofs + size
       counts.set(id, count)
       regions++
@@ -121,7 +139,9 @@ export function watchBudget(w: Watched): void {
     if (nat.stats().misses === missesBefore) return result
     const mapped = nat.mappedMemorySize()
     if (w.overBudget === null && mapped > w.maxMemorySize + w.window) {
-      const unused = w.fileIds.flatMap((file) => nat.regionsOf(file)).filter((region) => nat.clientCount(region) === 1)
+      const unused = fileIdsOf(w)
+        .flatMap(([file]) => nat.regionsOf(file))
+        .filter((region) => nat.clientCount(region) === 1)
       if (unused.length > 0) {
         w.overBudget = `after useRegion(${args.slice(2).join(', ')}) ${mapped} bytes are mapped, over maxMemorySize ${w.maxMemorySize} + one window ${w.window}, with ${unused.length} unused regions: ${describeRegions(w)}`
       }
@@ -133,11 +153,13 @@ export function watchBudget(w: Watched): void {
 /** Every region as `file:[begin, end)×count`, for failure messages. */
 function describeRegions(w: Watched): string {
   const nat = native(w.manager)
-  return w.fileIds
-    .flatMap((file, f) => nat.regionsOf(file).map((id) => {
-      const [ofs, size] = nat.regionBounds(id)!
-      return `${f}:[${ofs}, ${ofs + size})x${nat.clientCount(id)}`
-    }))
+  return fileIdsOf(w)
+    .flatMap(([file, f]) =>
+      nat.regionsOf(file).map((id) => {
+        const [ofs, size] = nat.regionBounds(id)!
+        return `${f}:[${ofs}, ${ofs + size})x${nat.clientCount(id)}`
+      }),
+    )
     .join(' ')
 }
 
@@ -145,7 +167,7 @@ function describeRegions(w: Watched): string {
 export function checkLimitError(w: Watched): void {
   const nat = native(w.manager)
   let regions = 0
-  for (const file of w.fileIds) {
+  for (const [file] of fileIdsOf(w)) {
     for (const id of nat.regionsOf(file)) {
       regions++
       if (nat.clientCount(id) === 1) throw new Error(`ERR_SMMAP_LIMIT thrown while region ${id} was unused (evictable)`)
@@ -176,4 +198,3 @@ export function mappingsOf(paths: readonly string[]): string[] {
   }
   return maps.split('\n').filter((line) => paths.some((p) => line.includes(p)))
 }
-

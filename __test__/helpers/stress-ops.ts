@@ -57,6 +57,10 @@ export interface Ctx {
   /** What those consumers got wrong, checked between steps. */
   asyncFailures: string[]
   asyncChecked: number
+  filesReplaced: number
+  /** Indices of the files replaced so far: a buffer on one may find its file gone (ESTALE). */
+  replaced: Set<number>
+  staleErrors: number
   /** The null device, open for the run, for fs.write to read views into. */
   nullFd: number
   limitErrors: number
@@ -144,7 +148,15 @@ function allowLimit(ctx: Ctx, m: ManagerState, fn: () => void): boolean {
     fn()
     return true
   } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_SMMAP_LIMIT') throw error
+    const code = (error as { code?: string }).code
+    // A buffer whose cursor lost its region to a limit error, and whose file was replaced at
+    // its path meanwhile, finds its file out of reach: ESTALE, never the new file's bytes.
+    // Only a replaced file can be stale, so it is justified once one was.
+    if (code === 'ESTALE' && ctx.replaced.size > 0) {
+      ctx.staleErrors++
+      return false
+    }
+    if (code !== 'ERR_SMMAP_LIMIT') throw error
     ctx.limitErrors++
     check.checkLimitError(m.watched)
     return false
@@ -305,6 +317,22 @@ const cursorOps: Op[] = [
         ctx.pending.add(job)
         job.then(() => ctx.pending.delete(job))
       }
+    },
+  },
+  {
+    // Another process replaces a file at its path (an identical copy renamed over it): readers
+    // that started on the old file keep reading it, new ones get the new file under a new id,
+    // and both read the same bytes, which every check of the engine goes on verifying.
+    name: 'replace a file',
+    weight: 1,
+    run(ctx) {
+      // Files under 1 MiB: rewriting the big ones a few thousand times would only cost time.
+      const paths = ctx.files.map((f, i) => [f.key, i] as const).filter(([key, i]) => typeof key === 'string' && ctx.files[i].size < 1 << 20)
+      const [key, f] = pick(ctx, paths) as readonly [string, number]
+      fs.writeFileSync(`${key}.new`, ctx.files[f].data)
+      fs.renameSync(`${key}.new`, key)
+      ctx.filesReplaced++
+      ctx.replaced.add(f)
     },
   },
   {

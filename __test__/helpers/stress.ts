@@ -37,6 +37,10 @@ export interface StressResult {
   staleViewsChecked: number
   /** Asynchronous consumers (zlib, fs.write) that finished and were checked. */
   asyncChecked: number
+  /** Files replaced at their path (an identical copy renamed over them) during the run. */
+  filesReplaced: number
+  /** Buffers that found their replaced file out of reach (see allowLimit). */
+  staleErrors: number
   ms: number
 }
 
@@ -77,7 +81,7 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
       bufferCap: files.randInt(rand, 1, 4),
       watched: {
         manager,
-        fileIds: stressFiles.map((f) => check.native(manager).file(f.key)),
+        fileKeys: stressFiles.map((f) => f.key),
         fileSizes: stressFiles.map((f) => f.size),
         maxOpenHandles: options.maxOpenHandles!,
         maxMemorySize: options.maxMemorySize!,
@@ -100,6 +104,9 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     pending: new Set(),
     asyncFailures: [],
     asyncChecked: 0,
+    filesReplaced: 0,
+    replaced: new Set(),
+    staleErrors: 0,
     nullFd: fs.openSync(process.platform === 'win32' ? 'NUL' : '/dev/null', 'w'),
     limitErrors: 0,
     bytesVerified: 0,
@@ -161,6 +168,8 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     bytesVerified: ctx.bytesVerified,
     staleViewsChecked: ctx.staleViewsChecked,
     asyncChecked: ctx.asyncChecked,
+    filesReplaced: ctx.filesReplaced,
+    staleErrors: ctx.staleErrors,
     ms: Date.now() - started,
   }
 }

@@ -126,6 +126,12 @@ impl<R: Retire> Manager<R> {
         }
     }
 
+    /// Every file the manager knows now, with its key: one key may name several files, the
+    /// one at its path now and older ones still mapped or read (see [`Manager::start`]).
+    pub fn files(&self) -> Vec<(FileId, &FileKey)> {
+        self.table.files()
+    }
+
     /// Files the manager knows now.
     pub fn num_files(&self) -> usize {
         self.table.num_files()
@@ -459,7 +465,7 @@ impl<R: Retire> Manager<R> {
         match self.try_map_region(file, offset, size, flags) {
             Err(error) if error.exhausted().is_some() => {
                 self.retire_all_unused(true);
-                self.table.release_idle_descriptors();
+                self.table.release_idle_descriptors_but(Some(file));
                 self.try_map_region(file, offset, size, flags)
             }
             result => result,

@@ -138,6 +138,15 @@ impl RegionTable {
         self.drop_if_unused(file);
     }
 
+    /// Every file the table knows, with its key.
+    pub(crate) fn files(&self) -> Vec<(FileId, &FileKey)> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter_map(|(id, entry)| Some((id as FileId, &entry.as_ref()?.key)))
+            .collect()
+    }
+
     /// Files the table knows (tests read it to check the table does not grow for ever).
     pub(crate) fn num_files(&self) -> usize {
         self.files.iter().filter(|f| f.is_some()).count()
@@ -189,11 +198,22 @@ impl RegionTable {
 
     /// Closes the descriptors of files whose last listed region went since the last call.
     pub(crate) fn release_idle_descriptors(&mut self) {
+        self.release_idle_descriptors_but(None);
+    }
+
+    /// As [`RegionTable::release_idle_descriptors`], keeping `kept`'s, which a retry is about
+    /// to map from (closing it would lose the file it names if its path was replaced).
+    pub(crate) fn release_idle_descriptors_but(&mut self, kept: Option<FileId>) {
         for file in std::mem::take(&mut self.idle) {
+            if Some(file) == kept {
+                self.idle.push(file);
+                continue;
+            }
             let Some(entry) = self.files[file as usize].as_mut() else {
                 continue;
             };
-            if entry.regions.is_empty() {
+            // Orphans are regions of this file still in use: their readers may read on.
+            if entry.regions.is_empty() && entry.orphans == 0 {
                 entry.held = None;
             }
             self.drop_if_unused(file);

@@ -191,6 +191,9 @@ fn os_code(source: &std::io::Error) -> &'static str {
         Some(libc::EAGAIN) => "EAGAIN",
         Some(libc::EFBIG) => "EFBIG",
         Some(libc::EIO) => "EIO",
+        // libuv has no name for it; `fs` never meets it, this package does (a file replaced
+        // at its path once nothing of the old one is mapped).
+        Some(libc::ESTALE) => "ESTALE",
         _ => "UNKNOWN",
     }
 }

@@ -10,6 +10,19 @@ use crate::numbers::to_js;
 
 #[napi]
 impl NativeManager {
+    /// Every file the manager knows, as `"<id>\t<path>"`, or `"<id>\tfd:<fd>"` for an fd key.
+    #[napi]
+    pub fn file_entries(&self) -> Vec<String> {
+        self.core
+            .files()
+            .into_iter()
+            .map(|(id, key)| match key {
+                smmap_core::FileKey::Path(path) => format!("{id}\t{}", path.display()),
+                smmap_core::FileKey::Fd(fd) => format!("{id}\tfd:{fd}"),
+            })
+            .collect()
+    }
+
     /// How many files the manager knows now.
     #[napi]
     pub fn num_files(&self) -> u32 {

@@ -3,6 +3,7 @@
 // SlidingWindowMapBuffers on several managers of both kinds, every result compared with the
 // file's bytes and every invariant of ./stress-check.ts checked after every step.
 import fs = require('node:fs')
+import os = require('node:os')
 import smmap = require('smmap')
 import files = require('./files')
 import * as check from './stress-check'
@@ -107,7 +108,7 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     filesReplaced: 0,
     replaced: new Set(),
     staleErrors: 0,
-    nullFd: fs.openSync(process.platform === 'win32' ? 'NUL' : '/dev/null', 'w'),
+    nullFd: fs.openSync(os.devNull, 'w'),
     limitErrors: 0,
     bytesVerified: 0,
     staleViewsChecked: 0,

@@ -31,7 +31,11 @@ function load(machine: Machine): string[] {
     (id: string) => {
       if (id === 'fs' || id === 'node:fs') return fakeFs
       if (id === 'child_process') {
-        return { execSync: () => { throw new Error('ldd: not found') } }
+        return {
+          execSync: () => {
+            throw new Error('ldd: not found')
+          },
+        }
       }
       if (id.startsWith('./smmap.')) {
         tried.push(id.slice(2))
@@ -40,16 +44,27 @@ function load(machine: Machine): string[] {
       }
       throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
     },
-    { resolve: (id: string) => { throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' }) } },
+    {
+      resolve: (id: string) => {
+        throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
+      },
+    },
   )
-  const report = machine.glibc === 'no report'
-    ? undefined
-    : { excludeNetwork: false, getReport: () => ({ header: machine.glibc ? { glibcVersionRuntime: machine.glibc } : {} }) }
+  const report =
+    machine.glibc === 'no report'
+      ? undefined
+      : { excludeNetwork: false, getReport: () => ({ header: machine.glibc ? { glibcVersionRuntime: machine.glibc } : {} }) }
   const fakeProcess = { platform: 'linux', arch: machine.arch, env: {}, report, versions: process.versions }
   const module = { exports: {} }
   // eslint-disable-next-line no-new-func
   new Function('require', 'module', 'exports', 'process', '__dirname', '__filename', source)(
-    fakeRequire, module, module.exports, fakeProcess, dist, path.join(dist, 'binding.js'))
+    fakeRequire,
+    module,
+    module.exports,
+    fakeProcess,
+    dist,
+    path.join(dist, 'binding.js'),
+  )
   return tried
 }
 
@@ -84,7 +99,8 @@ onLinux('this Node loads the binary of its own libc', (t) => {
   // loader chooses as it does for users.
   const env = { ...process.env }
   delete env.NAPI_RS_NATIVE_LIBRARY_PATH
-  const script = `require(${JSON.stringify(path.join(dist, 'binding.js'))});` +
+  const script =
+    `require(${JSON.stringify(path.join(dist, 'binding.js'))});` +
     'console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.endsWith(".node")).map((f) => require("path").basename(f))))'
   const out = childProcess.execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })
   t.deepEqual(JSON.parse(out), [expected])

@@ -27,7 +27,10 @@ onWindows('a mapped file cannot be deleted or truncated until forceMapHandleRemo
   try {
     const held = man.makeCursor(f.path).useRegion(10, 100)
     const view = held.buffer()
-    man.makeCursor(f.path).useRegion(5 * G, 10).unuseRegion() // an unused region of the file
+    man
+      .makeCursor(f.path)
+      .useRegion(5 * G, 10)
+      .unuseRegion() // an unused region of the file
     const buf = new SlidingWindowMapBuffer(man.makeCursor(f.path), 3 * G)
     t.is(buf.readUInt32LE(7), f.data.readUInt32LE(3 * G + 7))
     const kept = man.makeCursor(other.path).useRegion(0, 50)
@@ -46,16 +49,24 @@ onWindows('a mapped file cannot be deleted or truncated until forceMapHandleRemo
 
     t.is(man.forceMapHandleRemovalWin(f.dir), regionsOfF, 'every region of the file, used or not')
     t.is(view.length, 0, 'a Buffer over an unmapped region is empty')
-    t.is(man.numFileHandles(), 1, 'only the other file\'s region is left')
+    t.is(man.numFileHandles(), 1, "only the other file's region is left")
     t.is(man.numOpenFiles(), 1)
     t.is(man.mappedMemorySize(), kept.region()!.size())
     files.sameBytes(t, keptView, other.data.subarray(0, 50), 'a region outside the base is untouched')
     t.is(man.forceMapHandleRemovalWin(f.dir), 0, 'nothing left to release')
 
     buf.endAccess() // its fd for positional reads would keep the deleted file's name in use
-    t.is(codeOf(() => fs.unlinkSync(f.path)), null, 'then the file can be deleted')
+    t.is(
+      codeOf(() => fs.unlinkSync(f.path)),
+      null,
+      'then the file can be deleted',
+    )
     t.false(fs.existsSync(f.path))
-    t.is(codeOf(() => held.useRegion(0, 10)), 'ENOENT', 'the cursor maps again on use: the file is gone')
+    t.is(
+      codeOf(() => held.useRegion(0, 10)),
+      'ENOENT',
+      'the cursor maps again on use: the file is gone',
+    )
     kept.release()
   } finally {
     man.close()

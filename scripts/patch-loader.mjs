@@ -61,11 +61,13 @@ const source = fs.readFileSync(file, 'utf8')
 if (source.includes(MARKER)) process.exit(0)
 const at = source.indexOf(generated)
 if (at === -1) {
-  console.error(`patch-loader: ${path.relative(root, file)} no longer has the isMusl() this script patches; ` +
-    'check whether the new @napi-rs/cli template asks process.report first and drop this step if so')
+  console.error(
+    `patch-loader: ${path.relative(root, file)} no longer has the isMusl() this script patches; ` +
+      'check whether the new @napi-rs/cli template asks process.report first and drop this step if so',
+  )
   process.exit(1)
 }
 const next = source.slice(0, at) + patched + source.slice(at + generated.length)
 const anchor = next.indexOf('const isFileMusl')
-fs.writeFileSync(file, next.slice(0, anchor) + helper.trimStart() + '\n' + next.slice(anchor))
+fs.writeFileSync(file, `${next.slice(0, anchor)}${helper.trimStart()}\n${next.slice(anchor)}`)
 console.log(`patch-loader: ${path.relative(root, file)} now asks process.report for the libc first`)

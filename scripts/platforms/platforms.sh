@@ -360,6 +360,7 @@ summary() {
   echo
   echo "== test:platforms summary (seconds per step in $WORK/timings.tsv)"
   cat "$RESULTS/summary.txt" 2>/dev/null
+  awk -F'\t' '{printf "  %-24s %7.1f s  %s\n", $1, $2, $3 == 0 ? "ok" : "FAILED"}' "$WORK/timings.tsv"
   awk -F'\t' '{t+=$2; if ($3 != 0) bad = bad " " $1} END{printf "total %.0f s; %s\n", t, bad == "" ? "every step passed" : "FAILED:" bad}' "$WORK/timings.tsv"
 }
 

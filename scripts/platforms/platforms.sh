@@ -217,29 +217,7 @@ build_darwin() {
     MACOSX_DEPLOYMENT_TARGET=11.0 napi_build aarch64-apple-darwin "$WORK/out/darwin" -x || return 1
   # What was linked, and for which macOS: the minimum version from the Mach-O load commands
   # (LC_BUILD_VERSION, or LC_VERSION_MIN_MACOSX), which is what the deployment target sets.
-  python3 - "$WORK"/out/darwin/*.node <<'PY' | tee "$RESULTS/darwin.file.txt"
-import os, struct, sys
-want = {'darwin-x64': '10.13', 'darwin-arm64': '11.0'}
-ok = True
-for path in sys.argv[1:]:
-    data = open(path, 'rb').read()
-    magic, cputype, _, filetype, ncmds = struct.unpack_from('<IiiII', data, 0)
-    minos, offset = None, 32
-    for _ in range(ncmds):
-        cmd, size = struct.unpack_from('<II', data, offset)
-        if cmd == 0x32:
-            minos = struct.unpack_from('<I', data, offset + 12)[0]
-        elif cmd == 0x24:
-            minos = struct.unpack_from('<I', data, offset + 8)[0]
-        offset += size
-    name = os.path.basename(path)
-    arch = {0x01000007: 'x86_64', 0x0100000C: 'arm64'}.get(cputype, hex(cputype))
-    version = None if minos is None else f'{minos >> 16}.{(minos >> 8) & 0xff}'
-    good = magic == 0xFEEDFACF and filetype == 6 and version == want.get(name.split('.')[1])
-    ok = ok and good
-    print(f"{name}: Mach-O 64-bit {arch} dylib, macOS {version} minimum{'' if good else ' (WRONG)'}")
-sys.exit(0 if ok and len(sys.argv) == 3 else 1)
-PY
+  python3 "$HERE/macos-minimum.py" "$WORK"/out/darwin/*.node | tee "$RESULTS/darwin.file.txt"
 }
 build_lint() {
   local t rc=0

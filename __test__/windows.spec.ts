@@ -67,8 +67,10 @@ onWindows('a mapped file cannot be deleted or truncated until forceMapHandleRemo
       'ENOENT',
       'the cursor maps again on use: the file is gone',
     )
-    kept.release()
   } finally {
+    // The other file's window is still held, and a Buffer over it handed out: on Windows that
+    // keeps the file until it is unmapped, which is what forceMapHandleRemovalWin is for.
+    man.forceMapHandleRemovalWin(other.dir)
     man.close()
     f.remove()
     other.remove()

@@ -228,6 +228,9 @@ for (const Cls of [StaticWindowMapManager, SlidingWindowMapManager]) {
         if (threw && counters(fx.man) !== before) failures.push(`${row.name}(${what}) [${state}]: counters changed by a throwing call`)
         if (threw && !validCallWorks(fx, state)) failures.push(`${row.name}(${what}) [${state}]: the next valid call failed`)
       } finally {
+        // The buffer's fd for positional reads is closed by ending access, not by the manager
+        // (left open, it keeps Windows from deleting the file after the tests).
+        fx.buffer.endAccess()
         fx.man.close()
       }
     }

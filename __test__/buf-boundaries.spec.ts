@@ -15,8 +15,10 @@ const { READERS, outcome, showArgs, callReader, track } = bufHelpers
 
 const G = ALLOCATIONGRANULARITY
 
-// 6 windows of 12288 bytes and a tail, so the last window is partial.
-const FILE_SIZE = 6 * 12288 + 777
+// Windows of G and of W = 3G bytes (4096 and 12288 on Linux); the file is 6 windows of W and a
+// tail, so the last window is partial.
+const W = 3 * G
+const FILE_SIZE = 6 * W + 777
 let file: TempFile
 test.before(() => {
   file = patternedFile(FILE_SIZE, 'buf_boundaries')
@@ -27,14 +29,14 @@ test.after.always(() => {
 
 /** Window boundaries worth reading around for a window size: early ones, later ones, and EOF. */
 function boundaries(windowSize: number): number[] {
-  const out = new Set<number>([4096, 8192, 12288, 2 * 12288, 3 * 12288, 5 * 12288, 6 * 12288])
-  for (let k = 1; k * windowSize < FILE_SIZE; k++) if (k <= 3 || (k * windowSize) % 12288 === 0) out.add(k * windowSize)
+  const out = new Set<number>([G, 2 * G, W, 2 * W, 3 * W, 5 * W, 6 * W])
+  for (let k = 1; k * windowSize < FILE_SIZE; k++) if (k <= 3 || (k * windowSize) % W === 0) out.add(k * windowSize)
   out.add(FILE_SIZE - 4) // near the end of the file: the last values fit exactly
   out.add(FILE_SIZE)
   return [...out].sort((a, b) => a - b)
 }
 
-for (const windowSize of [4096, 12288]) {
+for (const windowSize of [G, W]) {
   for (const bufOffset of [0, 1234]) {
     test(`every reader at every offset within 8 bytes of window boundaries (windowSize ${windowSize}, buffer offset ${bufOffset})`, (t) => {
       const data = file.data
@@ -102,7 +104,7 @@ for (const windowSize of [4096, 12288]) {
 test('readers take their offset like Buffer: default 0, the last value, and the same errors', (t) => {
   const data = file.data
   for (const bufOffset of [0, 1234]) {
-    const manager = track(t, new SlidingWindowMapManager({ windowSize: 4096, maxMemorySize: 8192 }))
+    const manager = track(t, new SlidingWindowMapManager({ windowSize: G, maxMemorySize: 2 * G }))
     const buf = track(t, new SlidingWindowMapBuffer(manager.makeCursor(file.path), bufOffset))
     const expected = data.subarray(bufOffset)
     const n = buf.length
@@ -135,13 +137,13 @@ test('readers take their offset like Buffer: default 0, the last value, and the 
 
 test('readers on short and empty buffers', (t) => {
   const data = file.data
-  const manager = track(t, new SlidingWindowMapManager({ windowSize: 4096, maxMemorySize: 8192 }))
+  const manager = track(t, new SlidingWindowMapManager({ windowSize: G, maxMemorySize: 2 * G }))
   const cursor = manager.makeCursor(file.path)
   // a 5-byte buffer straddling the 3rd window boundary: 4-byte reads fit at 0 and 1 only
-  const buf = track(t, new SlidingWindowMapBuffer(cursor, 3 * 4096 - 2, 5))
+  const buf = track(t, new SlidingWindowMapBuffer(cursor, 3 * G - 2, 5))
   t.is(buf.length, 5)
-  t.is(buf.readUInt32LE(1), data.readUInt32LE(3 * 4096 - 1))
-  t.is(buf.readInt32BE(0), data.readInt32BE(3 * 4096 - 2))
+  t.is(buf.readUInt32LE(1), data.readUInt32LE(3 * G - 1))
+  t.is(buf.readInt32BE(0), data.readInt32BE(3 * G - 2))
   t.throws(() => buf.readUInt32LE(2), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
   t.throws(() => buf.readDoubleLE(0), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' }, 'wider than the buffer')
   t.throws(() => buf.readBigUInt64BE(), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })

@@ -92,7 +92,10 @@ test('partial overlap with the mapped window: the window serves its part, the re
   t.is(cursor.region(), region)
 })
 
-test('positional copies use the caller fd without closing it; a path key reads through the one fd the manager holds for the file', (t) => {
+// The fds are counted in /proc/self/fd, which only Linux has.
+const countingFds = files.openFdCount() >= 0 ? test : test.skip
+
+countingFds('positional copies use the caller fd without closing it; a path key reads through the one fd the manager holds for the file', (t) => {
   using file = files.patternedFile(SIZE, 'copy-path-fds')
   using fd = files.openFd(file.path)
   using manager = new SlidingWindowMapManager({ windowSize: WINDOW })
@@ -114,7 +117,10 @@ test('positional copies use the caller fd without closing it; a path key reads t
   t.is(files.openFdCount(), fdsBefore, 'closed once the file has no mapped region left')
 })
 
-test('a positional copy past a shrunken end throws ERR_SMMAP_TRUNCATED', (t) => {
+// Windows refuses to truncate a file while a view of it exists: it cannot shrink under a buffer.
+const truncatable = process.platform === 'win32' ? test.skip : test
+
+truncatable('a positional copy past a shrunken end throws ERR_SMMAP_TRUNCATED', (t) => {
   using file = files.patternedFile(SIZE, 'copy-path-shrunk')
   using manager = new SlidingWindowMapManager({ windowSize: WINDOW })
   using buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))

@@ -7,7 +7,10 @@ import files = require('./helpers/files')
 
 const SIZE = 4 * 1024 * 1024 + 333
 
-test('random far reads are right, map nothing new, and use the one fd the manager holds for the file', (t) => {
+// The fds are counted in /proc/self/fd, which only Linux has.
+const countingFds = files.openFdCount() >= 0 ? test : test.skip
+
+countingFds('random far reads are right, map nothing new, and use the one fd the manager holds for the file', (t) => {
   using file = files.patternedFile(SIZE, 'positional')
   using manager = new SlidingWindowMapManager({ windowSize: 65536, maxMemorySize: 4 * 65536 })
   const fdsBefore = files.openFdCount()

@@ -535,12 +535,13 @@ test('chunks() of a sized buffer and of an empty one; bad chunk sizes throw', (t
 })
 
 test('chunks() keeps the manager within its budget while it runs', (t) => {
-  const file = midFile.data
-  const windowSize = 4096
-  const maxMemorySize = 16384
+  // A file many budgets long whatever G is (midFile is 3 windows of Windows' 64 KiB).
+  const file = kFile.data
+  const windowSize = G
+  const maxMemorySize = 4 * G
   for (const chunkSize of [1000, 65536]) {
     const manager = track(t, new SlidingWindowMapManager({ windowSize, maxMemorySize }))
-    const buf = track(t, new SlidingWindowMapBuffer(manager.makeCursor(midFile.path), 1234))
+    const buf = track(t, new SlidingWindowMapBuffer(manager.makeCursor(kFile.path), 1234))
     let peak = 0
     let total = 0
     for (const chunk of buf.chunks(chunkSize)) {

@@ -150,3 +150,23 @@ test('the command line prints count, line N (from 1) and tail N', (t) => scope((
   t.is(missing.status, 1)
   t.regex(missing.stderr, /^ENOENT: .*\n$/, 'a one-line message, no stack trace')
 }))
+
+// The fds are counted in /proc/self/fd, which only Linux has.
+const countingFds = files.openFdCount() >= 0 ? test.serial : test.serial.skip
+
+countingFds('close() leaves no fd open on the log, even after reads far from any window', (t) => scope((use) => {
+  const log = use(tempFile(patternedLog(testSeed(), 2 * MiB, [5]), 'log-index-fds'))
+  const before = files.openFdCount()
+  const index = LineIndex.build(log.path, { windowSize: WINDOW, maxMemorySize: BUDGET, every: 64 })
+  const lines = referenceLines(log.data)
+  const rand = mulberry32(testSeed())
+  for (let k = 0; k < 50; k++) {
+    const i = randInt(rand, 0, lines.length - 1)
+    t.is(index.line(i), Buffer.from(lines[i], 'latin1').toString('utf8'))
+  }
+  t.deepEqual(index.tail(3), lines.slice(-3).map((l) => Buffer.from(l, 'latin1').toString('utf8')))
+  index.close()
+  t.is(files.openFdCount(), before, 'every fd the index opened is closed')
+  index.close()
+  t.is(files.openFdCount(), before, 'close() is idempotent')
+}))

@@ -5,7 +5,7 @@
 // freeing memory cannot fix unmaps nothing.
 import test from 'ava'
 import os = require('node:os')
-import { SlidingWindowMapManager } from 'smmap'
+import { ALLOCATIONGRANULARITY as G, SlidingWindowMapManager } from 'smmap'
 import child = require('./helpers/child')
 import files = require('./helpers/files')
 
@@ -40,10 +40,11 @@ test('at a mapping-count limit, the retry runs after the collected regions are r
 })
 
 test('a directory beside cached windows of another file unmaps nothing and evicts nothing', (t) => files.scope((use) => {
-  const file = use(files.patternedFile(8 * 4096, 'faults-dir'))
-  const manager = use(new SlidingWindowMapManager({ windowSize: 4096 }))
+  // Windows of one granule, so that pages 0, 3 and 6 are three regions on every platform.
+  const file = use(files.patternedFile(8 * G, 'faults-dir'))
+  const manager = use(new SlidingWindowMapManager({ windowSize: G }))
   const cached = [0, 3, 6].map((page) => {
-    using cursor = manager.makeCursor(file.path).useRegion(page * 4096 + 1, 8)
+    using cursor = manager.makeCursor(file.path).useRegion(page * G + 1, 8)
     return { page, ofs: cursor.region()!.ofsBegin(), bytes: cursor.map() }
   })
   t.is(manager.numFileHandles(), 3)

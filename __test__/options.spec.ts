@@ -7,7 +7,8 @@ import { SlidingWindowMapManager, StaticWindowMapManager, type Advice } from 'sm
 import files = require('./helpers/files')
 
 const WINDOW = 65536
-const linux = process.platform === 'linux'
+// What these tests check is read back from /proc/self/smaps, which only Linux has.
+const withSmaps = process.platform === 'linux' ? test : test.skip
 
 interface Mapping {
   size: number
@@ -48,8 +49,7 @@ function twoRegions(manager: SlidingWindowMapManager, file: string) {
 const FLAG: Record<Advice, string | null> = { normal: null, sequential: 'sr', random: 'rr', willneed: null }
 
 for (const advice of ['normal', 'sequential', 'random', 'willneed'] as const) {
-  test(`advice '${advice}' is applied to every new region`, (t) => {
-    if (!linux) return t.pass('smaps is Linux-only')
+  withSmaps(`advice '${advice}' is applied to every new region`, (t) => {
     using file = files.patternedFile(8 * WINDOW, `advice-${advice}`)
     using manager = new SlidingWindowMapManager({ windowSize: WINDOW, advice })
     const cursors = twoRegions(manager, file.path)
@@ -65,8 +65,7 @@ for (const advice of ['normal', 'sequential', 'random', 'willneed'] as const) {
   })
 }
 
-test('populate prefaults every new region by mapping the file, without private copies; without it nothing is resident until read', (t) => {
-  if (!linux) return t.pass('smaps is Linux-only')
+withSmaps('populate prefaults every new region by mapping the file, without private copies; without it nothing is resident until read', (t) => {
   using file = files.patternedFile(8 * WINDOW, 'populate')
   fs.readFileSync(file.path) // in the page cache, so prefaulting has pages to map
   for (const populate of [true, false]) {
@@ -84,8 +83,7 @@ test('populate prefaults every new region by mapping the file, without private c
   }
 })
 
-test('populate and advice apply to the static manager too', (t) => {
-  if (!linux) return t.pass('smaps is Linux-only')
+withSmaps('populate and advice apply to the static manager too', (t) => {
   using file = files.patternedFile(3 * WINDOW + 5, 'static-options')
   fs.readFileSync(file.path)
   using manager = new StaticWindowMapManager({ populate: true, advice: 'random' })

@@ -1,26 +1,26 @@
 // `using` declarations (lowered by tsc for Node 20) on every disposable class, written the way
 // a user writes them: importing the package by name.
 import test from 'ava'
-import { MapRegion, SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager } from 'smmap'
+import { ALLOCATIONGRANULARITY as G, MapRegion, SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager } from 'smmap'
 import files = require('./helpers/files')
 
 test('using a manager closes it: its Buffers keep their bytes and later moves throw ERR_SMMAP_CLOSED', (t) => {
-  using file = files.patternedFile(3 * 4096 + 17, 'using-manager')
+  using file = files.patternedFile(3 * G + 17, 'using-manager')
   let view: Buffer
   let kept: ReturnType<SlidingWindowMapManager['makeCursor']>
   {
-    using manager = new SlidingWindowMapManager({ windowSize: 4096 })
+    using manager = new SlidingWindowMapManager({ windowSize: G })
     kept = manager.makeCursor(file.path)
-    view = kept.useRegion(4096, 100).buffer()
-    files.sameBytes(t, view, file.data.subarray(4096, 4196))
+    view = kept.useRegion(G, 100).buffer()
+    files.sameBytes(t, view, file.data.subarray(G, G + 100))
   }
-  files.sameBytes(t, view, file.data.subarray(4096, 4196), 'a Buffer outlives its manager with the file\'s bytes')
+  files.sameBytes(t, view, file.data.subarray(G, G + 100), 'a Buffer outlives its manager with the file\'s bytes')
   t.false(kept.isValid())
   t.throws(() => kept.useRegion(0, 1), { code: 'ERR_SMMAP_CLOSED' })
 })
 
 test('using a cursor gives its region back; the manager keeps it cached', (t) => {
-  using file = files.patternedFile(5 * 4096, 'using-cursor')
+  using file = files.patternedFile(5 * G, 'using-cursor')
   using manager = new StaticWindowMapManager()
   let region: MapRegion | null
   {
@@ -35,19 +35,19 @@ test('using a cursor gives its region back; the manager keeps it cached', (t) =>
 })
 
 test('using a buffer ends access; using a standalone region releases it', (t) => {
-  using file = files.patternedFile(2 * 4096 + 5, 'using-buffer')
-  using manager = new SlidingWindowMapManager({ windowSize: 4096 })
+  using file = files.patternedFile(2 * G + 5, 'using-buffer')
+  using manager = new SlidingWindowMapManager({ windowSize: G })
   const cursor = manager.makeCursor(file.path)
   {
     using buf = new SlidingWindowMapBuffer(cursor, 3)
-    t.is(buf.readUInt32BE(4093), file.data.readUInt32BE(4096))
+    t.is(buf.readUInt32BE(G - 3), file.data.readUInt32BE(G))
   }
   t.false(cursor.isValid())
   let bytes: Buffer
   {
-    using region = new MapRegion(file.path, 4096, 4096)
+    using region = new MapRegion(file.path, G, G)
     bytes = region.buffer()
-    files.sameBytes(t, bytes, file.data.subarray(4096, 8192))
+    files.sameBytes(t, bytes, file.data.subarray(G, 2 * G))
   }
-  files.sameBytes(t, bytes, file.data.subarray(4096, 8192), 'its Buffer keeps the bytes until collected')
+  files.sameBytes(t, bytes, file.data.subarray(G, 2 * G), 'its Buffer keeps the bytes until collected')
 })

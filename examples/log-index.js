@@ -93,7 +93,7 @@ class LineIndex {
         this.#blockCursor = this.#manager.makeCursor(file)
       }
     } catch (error) {
-      this.#manager.close()
+      this.close()
       throw error
     }
   }
@@ -208,8 +208,13 @@ class LineIndex {
     return this.#manager.stats()
   }
 
-  /** Unmaps everything. Idempotent. */
+  /** Unmaps everything and closes the fd the buffers keep for positional reads. Idempotent. */
   close() {
+    // The manager unmaps the windows, but each buffer in access holds its own fd for the reads
+    // it serves without a window: that one is only closed by ending access (on Windows an open
+    // fd also keeps the log from being deleted).
+    this.#file?.endAccess()
+    this.#block?.endAccess()
     this.#manager.close()
   }
 

@@ -237,6 +237,14 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(not(unix))]
+    fn nothing_is_guarded_where_a_mapped_file_cannot_be_truncated() {
+        let bytes = [0u8; 100];
+        assert!(Guard::register(bytes.as_ptr(), bytes.len()).is_none());
+        assert!(find(bytes.as_ptr() as usize).is_none());
+    }
+
+    #[test]
     #[cfg(unix)] // Windows refuses to truncate a mapped file: nothing is guarded there
     fn registered_ranges_are_found_until_dropped() {
         let bytes = [0u8; 100];

@@ -46,6 +46,10 @@ pub use config::{Config, Options, Stats};
 pub use error::{Error, Exhausted, Result};
 pub use ids::{FileId, RegionId};
 pub use manager::{Manager, Retire, Unmap};
+/// For the binding: functions node.exe exports (libuv's), looked up in the host executable.
+#[cfg(windows)]
+#[doc(hidden)]
+pub use os::host_symbol;
 pub use os::{file_from_number, file_into_number, Advice, Exhaustion};
 pub use region::Region;
 pub use source::{file_size, read_ahead, read_at, read_only_open_flags, FileKey};

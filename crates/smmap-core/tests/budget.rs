@@ -3,11 +3,14 @@ mod common;
 use common::{check_invariants, granularity_is_4k, keeping, layout, pattern, Retired, TempFile};
 use smmap_core::{Config, Error, FileId, Manager, RegionId};
 
-const PAGE: u64 = 4096;
+/// One window: the allocation granularity (4096 on Linux, 65536 on Windows).
+fn granule() -> u64 {
+    smmap_core::allocation_granularity()
+}
 
 fn paged(max_memory_size: u64, max_open_handles: u64) -> Manager<Retired> {
     keeping(Config {
-        window_size: PAGE,
+        window_size: granule(),
         max_memory_size,
         max_open_handles,
         ..Config::sliding_default()
@@ -16,7 +19,7 @@ fn paged(max_memory_size: u64, max_open_handles: u64) -> Manager<Retired> {
 
 fn hold(manager: &mut Manager<Retired>, file: FileId, page: u64) -> RegionId {
     manager
-        .use_region(file, page * PAGE, PAGE, 0)
+        .use_region(file, page * granule(), granule(), 0)
         .unwrap()
         .unwrap()
 }
@@ -40,42 +43,42 @@ fn eviction_is_true_lru_not_first_found() {
     if !granularity_is_4k() {
         return;
     }
-    let file = TempFile::patterned(5 * PAGE, "lru");
-    let mut manager = paged(100 * PAGE, u64::MAX);
+    let file = TempFile::patterned(5 * granule(), "lru");
+    let mut manager = paged(100 * granule(), u64::MAX);
     let f = manager.file(file.key()).unwrap();
     for page in [4, 3, 2, 1, 0] {
         touch(&mut manager, f, page);
     }
-    assert_eq!(manager.collect_lru_region(97 * PAGE), 2);
-    assert_eq!(starts(&manager, f), vec![0, PAGE, 2 * PAGE]);
+    assert_eq!(manager.collect_lru_region(97 * granule()), 2);
+    assert_eq!(starts(&manager, f), vec![0, granule(), 2 * granule()]);
     assert_eq!(manager.stats().evictions, 2);
     assert_eq!(manager.retirement().take().len(), 2);
 
     // Touching page 0 makes it the most recent: pages 1 and 2 go next.
     touch(&mut manager, f, 0);
-    assert_eq!(manager.collect_lru_region(99 * PAGE), 2);
+    assert_eq!(manager.collect_lru_region(99 * granule()), 2);
     assert_eq!(starts(&manager, f), vec![0]);
 }
 
 #[test]
 fn eviction_is_lru_across_files() {
-    let first = TempFile::patterned(2 * PAGE, "lru-a");
-    let second = TempFile::patterned(2 * PAGE, "lru-b");
-    let mut manager = paged(100 * PAGE, u64::MAX);
+    let first = TempFile::patterned(2 * granule(), "lru-a");
+    let second = TempFile::patterned(2 * granule(), "lru-b");
+    let mut manager = paged(100 * granule(), u64::MAX);
     let a = manager.file(first.key()).unwrap();
     let b = manager.file(second.key()).unwrap();
     touch(&mut manager, a, 0);
     touch(&mut manager, b, 0);
     touch(&mut manager, a, 0); // a hit: now the most recent
-    assert_eq!(manager.collect_lru_region(99 * PAGE), 1);
+    assert_eq!(manager.collect_lru_region(99 * granule()), 1);
     assert_eq!(manager.regions_of(b).len(), 0, "file b's older region went");
     assert_eq!(manager.regions_of(a).len(), 1);
 }
 
 #[test]
 fn collect_lru_region_edge_cases() {
-    let file = TempFile::patterned(3 * PAGE, "lru-edges");
-    let mut manager = paged(100 * PAGE, u64::MAX);
+    let file = TempFile::patterned(3 * granule(), "lru-edges");
+    let mut manager = paged(100 * granule(), u64::MAX);
     assert_eq!(manager.collect_lru_region(0), 0);
     assert_eq!(manager.collect_lru_region(u64::MAX), 0);
     let f = manager.file(file.key()).unwrap();
@@ -104,9 +107,9 @@ fn budget_is_soft_and_evictions_are_counted() {
     if !granularity_is_4k() {
         return;
     }
-    let file = TempFile::patterned(8 * PAGE, "soft");
-    let data = pattern(0..8 * PAGE);
-    let mut manager = paged(2 * PAGE, u64::MAX);
+    let file = TempFile::patterned(8 * granule(), "soft");
+    let data = pattern(0..8 * granule());
+    let mut manager = paged(2 * granule(), u64::MAX);
     let f = manager.file(file.key()).unwrap();
     let held: Vec<RegionId> = [0, 2, 4]
         .iter()
@@ -114,7 +117,7 @@ fn budget_is_soft_and_evictions_are_counted() {
         .collect();
     assert_eq!(
         manager.mapped_memory_size(),
-        3 * PAGE,
+        3 * granule(),
         "over the budget of 2 pages"
     );
     assert_eq!(manager.stats().evictions, 0);
@@ -127,7 +130,10 @@ fn budget_is_soft_and_evictions_are_counted() {
         "the unused region was evicted"
     );
     assert_eq!(manager.stats().evictions, 1);
-    assert_eq!(starts(&manager, f), vec![2 * PAGE, 4 * PAGE, 6 * PAGE]);
+    assert_eq!(
+        starts(&manager, f),
+        vec![2 * granule(), 4 * granule(), 6 * granule()]
+    );
     check_invariants(&manager, &[(f, &data)], 0);
 
     for id in [held[1], held[2], fresh] {
@@ -137,7 +143,7 @@ fn budget_is_soft_and_evictions_are_counted() {
     assert_eq!(manager.stats().evictions, 1, "collect() is not an eviction");
     assert_eq!(
         manager.stats().peak_mapped_bytes,
-        3 * PAGE,
+        3 * granule(),
         "eviction ran before mapping"
     );
 }
@@ -147,15 +153,17 @@ fn handle_limit_is_honoured_by_the_sliding_manager() {
     if !granularity_is_4k() {
         return;
     }
-    let file = TempFile::patterned(5 * PAGE, "limit");
-    let data = pattern(0..5 * PAGE);
-    let mut manager = paged(100 * PAGE, 2);
+    let file = TempFile::patterned(5 * granule(), "limit");
+    let data = pattern(0..5 * granule());
+    let mut manager = paged(100 * granule(), 2);
     let f = manager.file(file.key()).unwrap();
     let first = hold(&mut manager, f, 0);
     let _second = hold(&mut manager, f, 2);
     let before = (manager.stats(), layout(&manager, f));
 
-    let err = manager.use_region(f, 4 * PAGE, PAGE, 0).unwrap_err();
+    let err = manager
+        .use_region(f, 4 * granule(), granule(), 0)
+        .unwrap_err();
     assert!(matches!(
         err,
         Error::Limit {
@@ -176,7 +184,7 @@ fn handle_limit_is_honoured_by_the_sliding_manager() {
     let third = hold(&mut manager, f, 4);
     assert_eq!(
         layout(&manager, f),
-        vec![(2 * PAGE, PAGE, 2), (4 * PAGE, PAGE, 2)]
+        vec![(2 * granule(), granule(), 2), (4 * granule(), granule(), 2)]
     );
     assert_eq!(
         manager.stats().evictions,
@@ -189,8 +197,8 @@ fn handle_limit_is_honoured_by_the_sliding_manager() {
 
 #[test]
 fn handle_limit_is_honoured_by_the_static_manager() {
-    let a_file = TempFile::patterned(3 * PAGE, "static-limit-a");
-    let b_file = TempFile::patterned(3 * PAGE, "static-limit-b");
+    let a_file = TempFile::patterned(3 * granule(), "static-limit-a");
+    let b_file = TempFile::patterned(3 * granule(), "static-limit-b");
     let config = Config {
         max_open_handles: 1,
         ..Config::static_default()
@@ -210,14 +218,14 @@ fn handle_limit_is_honoured_by_the_static_manager() {
     let id = manager.use_region(b, 100, 0, 0).unwrap().unwrap();
     assert_eq!(
         manager.region(id).unwrap().as_slice(),
-        &pattern(0..3 * PAGE)[..]
+        &pattern(0..3 * granule())[..]
     );
     assert!(manager.regions_of(a).is_empty());
 }
 
 #[test]
 fn zero_handles_refuses_the_first_use() {
-    let file = TempFile::patterned(PAGE, "zero-handles");
+    let file = TempFile::patterned(granule(), "zero-handles");
     for base in [Config::static_default(), Config::sliding_default()] {
         let mut manager = keeping(Config {
             max_open_handles: 0,
@@ -241,9 +249,9 @@ fn errors_leave_the_counters_true() {
     if !granularity_is_4k() {
         return;
     }
-    let kept = TempFile::patterned(4 * PAGE, "kept");
-    let doomed = TempFile::patterned(4 * PAGE, "doomed");
-    let mut manager = paged(100 * PAGE, 1);
+    let kept = TempFile::patterned(4 * granule(), "kept");
+    let doomed = TempFile::patterned(4 * granule(), "doomed");
+    let mut manager = paged(100 * granule(), 1);
     let k = manager.file(kept.key()).unwrap();
     let d = manager.file(doomed.key()).unwrap();
 
@@ -263,7 +271,7 @@ fn errors_leave_the_counters_true() {
     );
     let doomed_path = doomed.path().to_path_buf();
     drop(doomed);
-    match manager.use_region(d, 2 * PAGE, PAGE, 0) {
+    match manager.use_region(d, 2 * granule(), granule(), 0) {
         Err(Error::Io {
             source,
             syscall: "open",
@@ -274,13 +282,13 @@ fn errors_leave_the_counters_true() {
         }
         other => panic!("expected ENOENT, got {other:?}"),
     }
-    let data = pattern(0..4 * PAGE);
+    let data = pattern(0..4 * granule());
     check_invariants(&manager, &[(k, &data)], 0);
     assert_eq!(manager.num_file_handles(), 0);
     let id = hold(&mut manager, k, 3);
     assert_eq!(
         manager.region(id).unwrap().as_slice(),
-        &data[3 * PAGE as usize..]
+        &data[3 * granule() as usize..]
     );
     check_invariants(&manager, &[(k, &data)], 0);
     let missing = manager
@@ -304,8 +312,8 @@ fn lru_order_survives_many_reuses_and_count_changes() {
     if !granularity_is_4k() {
         return;
     }
-    let file = TempFile::patterned(40 * PAGE, "lru-reuse");
-    let mut manager = paged(1000 * PAGE, u64::MAX);
+    let file = TempFile::patterned(40 * granule(), "lru-reuse");
+    let mut manager = paged(1000 * granule(), u64::MAX);
     let f = manager.file(file.key()).unwrap();
     for page in 0..40 {
         touch(&mut manager, f, page);
@@ -320,10 +328,10 @@ fn lru_order_survives_many_reuses_and_count_changes() {
     manager.increment_client_count(five, 1).unwrap();
     manager.increment_client_count(five, -2).unwrap();
     let seven = hold(&mut manager, f, 7);
-    assert_eq!(manager.collect_lru_region(970 * PAGE), 10);
+    assert_eq!(manager.collect_lru_region(970 * granule()), 10);
     let expected: Vec<u64> = (0..40)
         .filter(|page| ![0, 1, 2, 3, 4, 6, 8, 9, 10, 11].contains(page))
-        .map(|page| page * PAGE)
+        .map(|page| page * granule())
         .collect();
     assert_eq!(starts(&manager, f), expected);
     assert_eq!(manager.stats().misses, 40);

@@ -200,11 +200,13 @@ fn release_region_unmaps_even_when_used() {
 
 #[test]
 fn close_retires_everything_and_refuses_later_use() {
-    let file = TempFile::patterned(10_000, "close");
-    let mut manager = sliding(4096);
+    // Two windows of one granule apart (10_000 bytes, windows at 0 and 8192 on Linux).
+    let g = smmap_core::allocation_granularity();
+    let file = TempFile::patterned(2 * g + 1808, "close");
+    let mut manager = sliding(g);
     let f = manager.file(file.key()).unwrap();
     let held = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
-    let other = manager.use_region(f, 8192, 0, 0).unwrap().unwrap();
+    let other = manager.use_region(f, 2 * g, 0, 0).unwrap().unwrap();
     manager.unuse_region(other).unwrap();
     manager.close();
     assert!(manager.is_closed());

@@ -287,3 +287,21 @@ fn a_file_larger_than_ram_and_swap_maps_whole() {
     assert_eq!(region.as_slice()[0], 7);
     assert_eq!(region.as_slice()[(size - 1) as usize], 0);
 }
+
+/// On every OS, Windows included: the facade hands the result to `fs.openSync` for its
+/// positional reads, which honours these flags there too.
+#[test]
+fn read_only_open_flags_drop_trunc_creat_and_excl() {
+    let writing = libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL;
+    let flags = smmap_core::read_only_open_flags(writing | libc::O_APPEND);
+    assert_eq!(
+        flags & writing,
+        0,
+        "none of the flags that change the file system"
+    );
+    assert_eq!(
+        flags & libc::O_APPEND,
+        libc::O_APPEND,
+        "the others are kept"
+    );
+}

@@ -66,7 +66,7 @@ struct Description {
 
 fn describe(err: &Error) -> Description {
     let (class, code) = match err {
-        Error::Io { source, .. } => ("Error", os_code(source).to_owned()),
+        Error::Io { source, .. } => ("Error", os_code(source)),
         Error::OutOfRange(_) => ("RangeError", "ERR_OUT_OF_RANGE".into()),
         Error::Limit { .. } => ("Error", "ERR_SMMAP_LIMIT".into()),
         Error::ClientCount(_) => ("Error", "ERR_SMMAP_CLIENT_COUNT".into()),
@@ -167,12 +167,18 @@ fn os_detail(source: &std::io::Error) -> String {
 }
 
 /// Node reports `errno` as the negated POSIX number (libuv's convention).
+#[cfg(unix)]
 fn os_errno(source: &std::io::Error) -> f64 {
     -f64::from(source.raw_os_error().unwrap_or(0))
 }
 
 #[cfg(unix)]
-fn os_code(source: &std::io::Error) -> &'static str {
+fn os_code(source: &std::io::Error) -> String {
+    unix_code(source).to_owned()
+}
+
+#[cfg(unix)]
+fn unix_code(source: &std::io::Error) -> &'static str {
     match source.raw_os_error() {
         Some(libc::ENOENT) => "ENOENT",
         Some(libc::EACCES) => "EACCES",
@@ -198,18 +204,71 @@ fn os_code(source: &std::io::Error) -> &'static str {
     }
 }
 
+/// On Windows `fs` reports libuv's own numbers (ENOENT is -4058), translated from the Win32
+/// error: asked of the libuv inside node.exe, which exports its translation for addons, so the
+/// code and errno are exactly what `fs` gives for the same failure.
 #[cfg(windows)]
-fn os_code(source: &std::io::Error) -> &'static str {
-    // Win32 error numbers, mapped as libuv maps them.
-    match source.raw_os_error() {
-        Some(2) | Some(3) => "ENOENT",
-        Some(5) => "EACCES",
-        Some(6) => "EBADF",
-        Some(4) => "EMFILE",
-        Some(8) | Some(14) => "ENOMEM",
-        Some(87) => "EINVAL",
-        _ => "UNKNOWN",
+fn os_errno(source: &std::io::Error) -> f64 {
+    f64::from(uv_error(source).0)
+}
+
+#[cfg(windows)]
+fn os_code(source: &std::io::Error) -> String {
+    uv_error(source).1
+}
+
+/// libuv's (errno, code) for the Win32 error in `source`.
+#[cfg(windows)]
+fn uv_error(source: &std::io::Error) -> (i32, String) {
+    use std::ffi::{c_char, CStr};
+    type Translate = unsafe extern "C" fn(i32) -> i32;
+    type ErrName = unsafe extern "C" fn(i32) -> *const c_char;
+    type Exported = unsafe extern "system" fn() -> isize;
+    static HOST: std::sync::OnceLock<Option<(Translate, ErrName)>> = std::sync::OnceLock::new();
+    let Some(win32) = source.raw_os_error() else {
+        return (0, "UNKNOWN".into());
+    };
+    let host = *HOST.get_or_init(|| {
+        let translate = smmap_core::host_symbol(c"uv_translate_sys_error")?;
+        let err_name = smmap_core::host_symbol(c"uv_err_name")?;
+        // SAFETY: libuv declares `int uv_translate_sys_error(int sys_errno)` and `const char*
+        // uv_err_name(int err)`: the exported addresses have exactly these types.
+        unsafe {
+            Some((
+                std::mem::transmute::<Exported, Translate>(translate),
+                std::mem::transmute::<Exported, ErrName>(err_name),
+            ))
+        }
+    });
+    if let Some((translate, err_name)) = host {
+        // SAFETY: translate is a pure mapping; uv_err_name returns a NUL-terminated string for
+        // every code (static for the ones translate returns).
+        unsafe {
+            let errno = translate(win32);
+            let name = err_name(errno);
+            if !name.is_null() {
+                return (errno, CStr::from_ptr(name).to_string_lossy().into_owned());
+            }
+        }
     }
+    // A host without libuv's exports: the Win32 errors the core meets, translated as libuv does.
+    let (errno, code) = match win32 {
+        2 | 3 | 15 | 123 | 161 => (-4058, "ENOENT"),
+        5 => (-4048, "EPERM"),
+        998 => (-4092, "EACCES"),
+        1 => (-4068, "EISDIR"),
+        267 => (-4052, "ENOTDIR"),
+        6 => (-4083, "EBADF"),
+        4 => (-4066, "EMFILE"),
+        8 | 14 => (-4057, "ENOMEM"),
+        87 => (-4071, "EINVAL"),
+        32 | 33 => (-4082, "EBUSY"),
+        80 | 183 => (-4075, "EEXIST"),
+        206 => (-4064, "ENAMETOOLONG"),
+        112 => (-4055, "ENOSPC"),
+        _ => (-4094, "UNKNOWN"),
+    };
+    (errno, code.into())
 }
 
 // The helpers below share one contract.

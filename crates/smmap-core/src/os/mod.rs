@@ -16,6 +16,9 @@ pub use imp::{
     release_pages, stale, zero_page, RawFile,
 };
 
+#[cfg(windows)]
+pub use imp::host_symbol;
+
 /// An access-pattern hint for the pages of a mapping (`madvise`; ignored where the OS has
 /// no such call).
 ///

@@ -67,16 +67,33 @@ pub fn identity(_meta: &std::fs::Metadata) -> Identity {
     None
 }
 
-/// The OS handle behind a CRT descriptor, the file's size and identity.
+/// The OS handle behind a CRT descriptor, the file's size and identity. Node's descriptors live in the
+/// C runtime linked into node.exe, not in the one this library links (an fd from `fs.openSync`
+/// means nothing to ours), so the handle is asked of the host's libuv, which node.exe exports
+/// for addons; this library's own C runtime answers only in a host without it.
 pub fn borrow_fd(fd: i32) -> io::Result<(RawFile, u64, Identity)> {
-    // SAFETY: get_osfhandle only looks the fd up in the CRT's table; unknown fds give -1.
-    let handle = unsafe { libc::get_osfhandle(fd) };
-    if handle == -1 {
-        // ERROR_INVALID_HANDLE
+    type GetOsfHandle = unsafe extern "C" fn(i32) -> RawHandle;
+    static HOST: std::sync::OnceLock<Option<GetOsfHandle>> = std::sync::OnceLock::new();
+    let host = *HOST.get_or_init(|| {
+        host_symbol(c"uv_get_osfhandle").map(|f| {
+            // SAFETY: libuv declares `uv_os_fd_t uv_get_osfhandle(int fd)`, and uv_os_fd_t is
+            // a HANDLE on Windows: the exported address has exactly this type.
+            unsafe { std::mem::transmute::<unsafe extern "system" fn() -> isize, GetOsfHandle>(f) }
+        })
+    });
+    let handle = match host {
+        // SAFETY: both only look the fd up in their table and return INVALID_HANDLE_VALUE (-1)
+        // for one they do not know (libuv makes the C runtime's invalid-parameter check return
+        // instead of aborting).
+        Some(get) => unsafe { get(fd) },
+        None => (unsafe { libc::get_osfhandle(fd) }) as RawHandle,
+    };
+    // -1: no such descriptor; -2: one with no handle (a console without one).
+    if handle as isize == -1 || handle as isize == -2 {
+        // ERROR_INVALID_HANDLE, which libuv (and so `fs`) names EBADF.
         return Err(io::Error::from_raw_os_error(6));
     }
-    let handle = handle as RawHandle;
-    // SAFETY: the handle is open (the CRT just returned it) and ManuallyDrop guarantees we
+    // SAFETY: the handle is open (the runtime just returned it) and ManuallyDrop guarantees we
     // never close what belongs to the caller's fd.
     let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) });
     let meta = file.metadata()?;
@@ -124,6 +141,21 @@ pub unsafe fn file_from_number(number: u64) -> File {
 /// Never reached (no identities are taken here); ERROR_FILE_INVALID.
 pub fn stale() -> io::Error {
     io::Error::from_raw_os_error(1006)
+}
+
+/// A function the host executable exports (node.exe exports libuv's and Node-API's), or `None`
+/// in a host without it.
+pub fn host_symbol(name: &std::ffi::CStr) -> Option<unsafe extern "system" fn() -> isize> {
+    use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
+    // SAFETY: GetModuleHandleW(NULL) names the executable without taking a reference (it is
+    // never unloaded); GetProcAddress only reads its export table, with a NUL-terminated name.
+    unsafe {
+        let exe = GetModuleHandleW(std::ptr::null());
+        if exe.is_null() {
+            return None;
+        }
+        GetProcAddress(exe, name.as_ptr().cast())
+    }
 }
 
 /// ERROR_TOO_MANY_OPEN_FILES; from a mapping call, ERROR_NOT_ENOUGH_MEMORY,

@@ -5,6 +5,7 @@
 // safety.spec.ts.)
 import test from 'ava'
 import fs = require('node:fs')
+import zlib = require('node:zlib')
 import { ALLOCATIONGRANULARITY as G, SlidingWindowMapBuffer, SlidingWindowMapManager } from 'smmap'
 import files = require('./helpers/files')
 
@@ -74,5 +75,33 @@ onWindows('a mapped file cannot be deleted or truncated until forceMapHandleRemo
     man.close()
     f.remove()
     other.remove()
+  }
+})
+
+onWindows('a let-go window is unmapped at once: its Buffers are emptied and the file can be deleted, while a lease keeps its window', async (t) => {
+  const f = files.patternedFile(4 * G + 7, 'letgo-win')
+  const man = new SlidingWindowMapManager({ windowSize: G, maxMemorySize: 2 * G })
+  try {
+    const buf = new SlidingWindowMapBuffer(man.makeCursor(f.path))
+    const lease = buf.lease(G - 3, G + 5)
+    const loose = buf.subarray(3 * G, 3 * G + 9)
+    files.sameBytes(t, loose, f.data.subarray(3 * G, 3 * G + 9))
+    // Reading across the file evicts the loose view's window under the small budget; the
+    // leased one stays, so asynchronous code may go on reading it.
+    for (let ofs = 0; ofs < f.data.length; ofs += G / 2) t.is(buf.readUInt8(ofs), f.data[ofs])
+    t.is(man.stats().retainedBytes, 0)
+    files.sameBytes(t, lease.buffer, f.data.subarray(G - 3, G + 5), 'the leased bytes')
+    const inflated = await new Promise<Buffer>((resolve, reject) => {
+      zlib.deflate(lease.buffer, (e: Error | null, out: Buffer) => (e ? reject(e) : resolve(out)))
+    })
+    files.sameBytes(t, zlib.inflateSync(inflated), f.data.subarray(G - 3, G + 5), 'zlib read the leased bytes')
+    lease.release()
+    buf.endAccess()
+    man.close()
+    t.is(loose.length, 0, "the let-go window's Buffer is empty, never a view of unmapped memory")
+    fs.unlinkSync(f.path)
+  } finally {
+    man.close()
+    f.remove()
   }
 })

@@ -124,6 +124,19 @@ function sameBytes(t: ExecutionContext, actual: Uint8Array, expected: Uint8Array
   t.is(mismatch, null, `${what}: ${mismatch}`)
 }
 
+/**
+ * Whether a Buffer keeps its bytes after the manager lets its window go. On Windows a live
+ * mapping would keep the user from deleting or rewriting the file, so let-go windows are
+ * unmapped at once there and their Buffers emptied (README, "Guarantees").
+ */
+const windowsOutliveUse = process.platform !== 'win32'
+
+/** Asserts what a Buffer over a let-go window holds: its bytes where views keep windows, nothing on Windows. */
+function letGoBytes(t: ExecutionContext, actual: Uint8Array, expected: Uint8Array, what = 'bytes'): void {
+  if (windowsOutliveUse) sameBytes(t, actual, expected, what)
+  else t.is(actual.length, 0, `${what}: emptied on Windows`)
+}
+
 /** Number of open file descriptors of this process (Linux: /proc/self/fd), or -1 elsewhere. */
 function openFdCount(): number {
   try {
@@ -185,6 +198,8 @@ export = {
   firstDifference,
   bytesMismatch,
   sameBytes,
+  windowsOutliveUse,
+  letGoBytes,
   openFdCount,
   scope,
   scopeAsync,

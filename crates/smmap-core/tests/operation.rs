@@ -126,7 +126,7 @@ fn run_operation(config: Config, key: FileKey, data: &[u8]) {
 }
 
 /// Random operations over several files and configurations, checking every invariant of
-/// the reference §2.3 after each step.
+/// smmap's placement rules after each step.
 #[test]
 fn randomized_invariants() {
     let sizes = [41083u64, 81920, 12288 * 3 + 1];

@@ -22,7 +22,7 @@ fn use_at(manager: &mut Manager, file: FileId, offset: u64, size: u64) -> Region
         .expect("offset inside the file")
 }
 
-/// The worked table of reference §2.3 (81920-byte file, window 3 pages).
+/// smmap's worked placement table (81920-byte file, window 3 pages).
 #[test]
 fn placement_table_of_the_reference() {
     if !granularity_is_4k() {
@@ -81,7 +81,7 @@ fn first_use_holds_a_client_count() {
     assert_eq!(manager.region(id).unwrap().client_count(), 2);
 }
 
-/// More observed examples of §2.3 on a 41083-byte file.
+/// More observed smmap placements on a 41083-byte file.
 #[test]
 fn placement_examples_on_a_41083_byte_file() {
     if !granularity_is_4k() {

@@ -1,6 +1,6 @@
 //! Property tests (proptest, shrinking to a minimal failing sequence) of manager operations:
 //! whatever the configuration and the order of uses, lets-go and collections, every invariant
-//! of the reference §2.3 holds after each step and every cursor reads the file's bytes.
+//! of smmap's placement rules holds after each step and every cursor reads the file's bytes.
 
 mod common;
 

@@ -243,7 +243,7 @@ fn open_flags_are_passed_through() {
     }
 }
 
-/// API.md §3, never a write to the file: open flags that would truncate or create are dropped.
+/// Never a write to the file: open flags that would truncate or create are dropped.
 #[cfg(unix)]
 #[test]
 fn open_flags_never_truncate_or_create() {

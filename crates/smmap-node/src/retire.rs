@@ -3,13 +3,14 @@
 //! Once a Buffer over it was handed out, that Buffer (and native code holding it) may still
 //! read it, so its pages are given back and the region goes to the view's finalizer, which
 //! unmaps it when V8 collects the last view (see `view.rs`); only a forced removal empties
-//! such views and unmaps at once. Either way its id goes into the mailbox, so the facade stops using it. The
+//! such views and unmaps at once, and so does every removal on Windows, where a live mapping
+//! would keep the user from deleting or rewriting the file. Either way its id goes into the mailbox, so the facade stops using it. The
 //! core calls this at the moment it retires a region, so by the time a core call returns (or
 //! retries a refused mapping) every region no view reaches is really unmapped.
 
 use std::collections::HashMap;
 
-use smmap_core::{Region, RegionId, Retire};
+use smmap_core::{Region, RegionId, Retire, MAPPINGS_MAY_OUTLIVE_USE};
 
 use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
@@ -31,7 +32,9 @@ pub struct Retirement {
 impl Retire for Retirement {
     fn retire(&mut self, id: RegionId, region: Region, forced: bool) {
         match self.views.remove(&id) {
-            Some(view) if (forced || !view.exposed) && !self.finalizing => {
+            Some(view)
+                if (forced || !view.exposed || !MAPPINGS_MAY_OUTLIVE_USE) && !self.finalizing =>
+            {
                 view.detach();
                 drop(region);
             }

@@ -12,6 +12,11 @@ use super::{Advice, Exhaustion, FaultHandler, Identity};
 /// A descriptor as `mmap` takes it.
 pub type RawFile = std::os::unix::io::RawFd;
 
+/// Whether a mapping may outlive the manager's use of it. Here a live mapping blocks nothing:
+/// the file can still be deleted, renamed over or truncated (the fault handler covers the
+/// last), so a let-go window may stay mapped while a Buffer over it is still reachable.
+pub const MAPPINGS_MAY_OUTLIVE_USE: bool = true;
+
 /// The page size; 4096 if the OS will not say.
 pub fn allocation_granularity() -> u64 {
     // SAFETY: sysconf only reads a system constant; it has no memory-safety preconditions.

@@ -14,6 +14,12 @@ use super::{Advice, Exhaustion, FaultHandler, Identity};
 /// A handle as `CreateFileMapping` takes it.
 pub type RawFile = RawHandle;
 
+/// Whether a mapping may outlive the manager's use of it. Not here: while a view of a file
+/// exists, Windows refuses to delete it, rename over it or truncate it, so a let-go window
+/// kept alive by an unreachable-but-uncollected Buffer would block the user's own file
+/// operations for an unbounded time. Let-go windows are unmapped at once instead.
+pub const MAPPINGS_MAY_OUTLIVE_USE: bool = false;
+
 /// The allocation granularity mapping offsets must be multiples of (65536 so far).
 pub fn allocation_granularity() -> u64 {
     use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};

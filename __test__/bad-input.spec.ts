@@ -1,16 +1,40 @@
-// Issue 4.8: every public constructor and method of API.md §1, each parameter tried with every
+// Every public constructor and method of the public API, each parameter tried with every
 // value of helpers/bad-input.ts VALUES (wrong types, negative, fractional, huge, non-finite),
-// live and on closed managers, released cursors and ended buffers. Each call gives the §4
-// class and code (what Node does where §4 is silent, see the notes in the kinds), never a
+// live and on closed managers, released cursors and ended buffers. Each call gives the documented
+// class and code (what Node does where the error table is silent, see the notes in the kinds), never a
 // crash; after each throw the manager's counters are as they were and a valid call works.
 import test from 'ava'
 import fs = require('node:fs')
 
 import files = require('./helpers/files')
 import pkg = require('./helpers/smmap')
-import { CLOSED, describeExpected, describeOutcome, INVALID_CURSOR, KINDS, matches, OK, OK_OR_CLOSED, OK_OR_SYSTEM, RANGE, TYPE, VALUES, type Expected } from './helpers/bad-input'
+import {
+  CLOSED,
+  describeExpected,
+  describeOutcome,
+  INVALID_CURSOR,
+  KINDS,
+  matches,
+  OK,
+  OK_OR_CLOSED,
+  OK_OR_SYSTEM,
+  RANGE,
+  TYPE,
+  VALUES,
+  type Expected,
+} from './helpers/bad-input'
 
-const { ALLOCATIONGRANULARITY: G, alignToMmap, MapRegion, MapRegionList, MapWindow, SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager, WindowCursor } = pkg.smmap
+const {
+  ALLOCATIONGRANULARITY: G,
+  alignToMmap,
+  MapRegion,
+  MapRegionList,
+  MapWindow,
+  SlidingWindowMapBuffer,
+  SlidingWindowMapManager,
+  StaticWindowMapManager,
+  WindowCursor,
+} = pkg.smmap
 type Manager = InstanceType<typeof StaticWindowMapManager>
 type Cursor = InstanceType<typeof WindowCursor>
 type Buf = InstanceType<typeof SlidingWindowMapBuffer>
@@ -64,15 +88,17 @@ const emptyReadOk = (_: unknown[], state: State): Expected | undefined => (state
 
 const windowSizeKind = (v: unknown): Expected => (typeof v === 'number' && v < 0 ? (Number.isSafeInteger(v) || v === -Infinity ? OK : RANGE) : KINDS.size(v))
 const adviceKind = (v: unknown): Expected => (typeof v !== 'string' ? TYPE : { instanceOf: TypeError, code: 'ERR_INVALID_ARG_VALUE' })
-const indexKind = (length: () => number) => (v: unknown): Expected => {
-  if (typeof v !== 'number') return TYPE
-  const i = v < 0 ? v + length() : v
-  return Number.isInteger(i) && i >= 0 && i < length() ? OK : RANGE
-}
+const indexKind =
+  (length: () => number) =>
+  (v: unknown): Expected => {
+    if (typeof v !== 'number') return TYPE
+    const i = v < 0 ? v + length() : v
+    return Number.isInteger(i) && i >= 0 && i < length() ? OK : RANGE
+  }
 const chunkKind = (v: unknown): Expected => (v === 0 ? RANGE : KINDS.size(v))
 const needleKind = (v: unknown): Expected => (typeof v === 'number' || typeof v === 'string' || v instanceof Uint8Array ? OK : TYPE)
 
-/** Buffer's own answer, for the readers (§3: "same names and argument as Buffer's"). */
+/** Buffer's own answer, for the readers ("same names and argument as Buffer's"). */
 function asBuffer(fn: () => unknown): Expected {
   try {
     fn()
@@ -84,7 +110,7 @@ function asBuffer(fn: () => unknown): Expected {
 
 /**
  * copy()'s positions: truncated toward zero, NaN as 0, and Infinity kept ("as much as there
- * is", API.md Numbers; Buffer.copy would round fractions down and treat Infinity as 0), then
+ * is", the documented number rule; Buffer.copy would round fractions down and treat Infinity as 0), then
  * Buffer.copy's range checks. Returns the error, or undefined when the copy goes ahead.
  */
 function copyRule(length: number, a: unknown[]): Expected | undefined {
@@ -93,100 +119,274 @@ function copyRule(length: number, a: unknown[]): Expected | undefined {
   return to < 0 || from < 0 || from > length || end < 0 ? RANGE : undefined
 }
 
-const READERS = ['readUInt8', 'readInt8', 'readUInt16LE', 'readUInt16BE', 'readInt16LE', 'readInt16BE', 'readUInt32LE', 'readUInt32BE', 'readInt32LE', 'readInt32BE',
-  'readBigUInt64LE', 'readBigUInt64BE', 'readBigInt64LE', 'readBigInt64BE', 'readFloatLE', 'readFloatBE', 'readDoubleLE', 'readDoubleBE'] as const
+const READERS = [
+  'readUInt8',
+  'readInt8',
+  'readUInt16LE',
+  'readUInt16BE',
+  'readInt16LE',
+  'readInt16BE',
+  'readUInt32LE',
+  'readUInt32BE',
+  'readInt32LE',
+  'readInt32BE',
+  'readBigUInt64LE',
+  'readBigUInt64BE',
+  'readBigInt64LE',
+  'readBigInt64BE',
+  'readFloatLE',
+  'readFloatBE',
+  'readDoubleLE',
+  'readDoubleBE',
+] as const
 
 function rows(Cls: typeof StaticWindowMapManager): Row[] {
-  const noArgs = (name: string, states: Partial<Record<State, Expected>>, call: (fx: Fixture) => unknown): Row => ({ name, params: [], good: () => [], call, states })
+  const noArgs = (name: string, states: Partial<Record<State, Expected>>, call: (fx: Fixture) => unknown): Row => ({
+    name,
+    params: [],
+    good: () => [],
+    call,
+    states,
+  })
   return [
     // util
-    { name: 'alignToMmap', params: [KINDS.integer, KINDS.boolean], good: () => [4097, false], call: (_, a) => alignToMmap(a[0] as number, a[1] as boolean), states: { live: OK } },
-    { name: 'new MapWindow', params: [KINDS.windowNumber, KINDS.windowNumber], good: () => [0, 10], call: (_, a) => new MapWindow(a[0] as number, a[1] as number), states: { live: OK } },
-    { name: 'MapWindow#extendLeftTo', params: [KINDS.instance(MapWindow), KINDS.windowNumber], good: () => [new MapWindow(0, 0), G], call: (_, a) => new MapWindow(5000, 100).extendLeftTo(a[0] as InstanceType<typeof MapWindow>, a[1] as number), states: { live: OK } },
-    { name: 'MapWindow#extendRightTo', params: [KINDS.instance(MapWindow), KINDS.windowNumber], good: () => [new MapWindow(9000, 0), G], call: (_, a) => new MapWindow(0, 100).extendRightTo(a[0] as InstanceType<typeof MapWindow>, a[1] as number), states: { live: OK } },
-    { name: 'MapWindow.fromRegion', params: [KINDS.instance(MapRegion)], good: (fx) => [fx.region], call: (_, a) => MapWindow.fromRegion(a[0] as Region), states: always },
     {
-      name: 'new MapRegion', params: [KINDS.pathOrFd, KINDS.offset, KINDS.size, KINDS.flags], good: () => [file.path, 0, G, 0],
-      call: (_, a) => (new MapRegion(a[0] as string, a[1] as number, a[2] as number, a[3] as number)).release(),
+      name: 'alignToMmap',
+      params: [KINDS.integer, KINDS.boolean],
+      good: () => [4097, false],
+      call: (_, a) => alignToMmap(a[0] as number, a[1] as boolean),
       states: { live: OK },
-      // §4: an unaligned offset or one at or past the end is a RangeError; another path or fd
+    },
+    {
+      name: 'new MapWindow',
+      params: [KINDS.windowNumber, KINDS.windowNumber],
+      good: () => [0, 10],
+      call: (_, a) => new MapWindow(a[0] as number, a[1] as number),
+      states: { live: OK },
+    },
+    {
+      name: 'MapWindow#extendLeftTo',
+      params: [KINDS.instance(MapWindow), KINDS.windowNumber],
+      good: () => [new MapWindow(0, 0), G],
+      call: (_, a) => new MapWindow(5000, 100).extendLeftTo(a[0] as InstanceType<typeof MapWindow>, a[1] as number),
+      states: { live: OK },
+    },
+    {
+      name: 'MapWindow#extendRightTo',
+      params: [KINDS.instance(MapWindow), KINDS.windowNumber],
+      good: () => [new MapWindow(9000, 0), G],
+      call: (_, a) => new MapWindow(0, 100).extendRightTo(a[0] as InstanceType<typeof MapWindow>, a[1] as number),
+      states: { live: OK },
+    },
+    {
+      name: 'MapWindow.fromRegion',
+      params: [KINDS.instance(MapRegion)],
+      good: (fx) => [fx.region],
+      call: (_, a) => MapWindow.fromRegion(a[0] as Region),
+      states: always,
+    },
+    {
+      name: 'new MapRegion',
+      params: [KINDS.pathOrFd, KINDS.offset, KINDS.size, KINDS.flags],
+      good: () => [file.path, 0, G, 0],
+      call: (_, a) => new MapRegion(a[0] as string, a[1] as number, a[2] as number, a[3] as number).release(),
+      states: { live: OK },
+      // an unaligned offset or one at or past the end is a RangeError; another path or fd
       // ('1', fd 0), or open flags other than 0, may be refused by the system.
       accepted: (a) => (a[0] !== file.path || a[3] !== 0 ? OK_OR_SYSTEM : (a[1] as number) % G !== 0 || (a[1] as number) >= SIZE ? RANGE : undefined),
     },
     { name: 'MapRegion#includesOfs', params: [KINDS.windowNumber], good: () => [100], call: (fx, a) => fx.region.includesOfs(a[0] as number), states: always },
     {
-      name: 'MapRegion#incrementClientCount', params: [KINDS.integer], good: () => [0],
-      call: (_, a) => { const r = new MapRegion(file.path, 0, G); try { r.incrementClientCount(a[0] as number) } finally { r.release() } },
+      name: 'MapRegion#incrementClientCount',
+      params: [KINDS.integer],
+      good: () => [0],
+      call: (_, a) => {
+        const r = new MapRegion(file.path, 0, G)
+        try {
+          r.incrementClientCount(a[0] as number)
+        } finally {
+          r.release()
+        }
+      },
       states: { live: OK },
       accepted: (a) => ((a[0] as number) < -1 ? { instanceOf: Error, code: 'ERR_SMMAP_CLIENT_COUNT' } : undefined),
     },
-    ...(['buffer', 'map', 'ofsBegin', 'ofsEnd', 'size', 'clientCount', 'toString'] as const).map((m) => noArgs(`MapRegion#${m}`, always, (fx) => fx.region[m]())),
+    ...(['buffer', 'map', 'ofsBegin', 'ofsEnd', 'size', 'clientCount', 'toString'] as const).map((m) =>
+      noArgs(`MapRegion#${m}`, always, (fx) => fx.region[m]()),
+    ),
     { name: 'new MapRegionList', params: [KINDS.pathOrFd], good: () => [file.path], call: (_, a) => new MapRegionList(a[0] as string), states: { live: OK } },
     noArgs('MapRegionList#fileSize', { live: OK }, () => new MapRegionList(file.path).fileSize()),
     // managers
-    { name: `new ${Cls.name}(options)`, params: [(v) => (v === null || typeof v !== 'object' ? TYPE : OK)], good: () => [{}], call: (_, a) => new Cls(a[0] as object).close(), states: { live: OK } },
-    { name: `new ${Cls.name}({ windowSize })`, params: [windowSizeKind], good: () => [G], call: (_, a) => new Cls({ windowSize: a[0] as number }).close(), states: { live: OK } },
-    { name: `new ${Cls.name}({ maxMemorySize })`, params: [KINDS.size], good: () => [G], call: (_, a) => new Cls({ maxMemorySize: a[0] as number }).close(), states: { live: OK } },
-    { name: `new ${Cls.name}({ maxOpenHandles })`, params: [KINDS.size], good: () => [2], call: (_, a) => new Cls({ maxOpenHandles: a[0] as number }).close(), states: { live: OK } },
-    { name: `new ${Cls.name}({ advice })`, params: [adviceKind], good: () => ['random'], call: (_, a) => new Cls({ advice: a[0] as 'random' }).close(), states: { live: OK } },
-    { name: `new ${Cls.name}({ populate })`, params: [KINDS.boolean], good: () => [true], call: (_, a) => new Cls({ populate: a[0] as boolean }).close(), states: { live: OK } },
-    { name: 'makeCursor', params: [KINDS.pathOrFd], good: () => [file.path], call: (fx, a) => fx.man.makeCursor(a[0] as string), states: { live: OK, closed: CLOSED } },
-    { name: 'forceMapHandleRemovalWin', params: [KINDS.string], good: () => [file.dir], call: (fx, a) => fx.man.forceMapHandleRemovalWin(a[0] as string), states: { live: OK, closed: CLOSED } },
-    ...(['collect', 'numFileHandles', 'numOpenFiles', 'windowSize', 'mappedMemorySize', 'maxFileHandles', 'maxMappedMemorySize', 'stats'] as const).map((m) => noArgs(`manager.${m}`, { live: OK, closed: OK }, (fx) => fx.man[m]())),
+    {
+      name: `new ${Cls.name}(options)`,
+      params: [(v) => (v === null || typeof v !== 'object' ? TYPE : OK)],
+      good: () => [{}],
+      call: (_, a) => new Cls(a[0] as object).close(),
+      states: { live: OK },
+    },
+    {
+      name: `new ${Cls.name}({ windowSize })`,
+      params: [windowSizeKind],
+      good: () => [G],
+      call: (_, a) => new Cls({ windowSize: a[0] as number }).close(),
+      states: { live: OK },
+    },
+    {
+      name: `new ${Cls.name}({ maxMemorySize })`,
+      params: [KINDS.size],
+      good: () => [G],
+      call: (_, a) => new Cls({ maxMemorySize: a[0] as number }).close(),
+      states: { live: OK },
+    },
+    {
+      name: `new ${Cls.name}({ maxOpenHandles })`,
+      params: [KINDS.size],
+      good: () => [2],
+      call: (_, a) => new Cls({ maxOpenHandles: a[0] as number }).close(),
+      states: { live: OK },
+    },
+    {
+      name: `new ${Cls.name}({ advice })`,
+      params: [adviceKind],
+      good: () => ['random'],
+      call: (_, a) => new Cls({ advice: a[0] as 'random' }).close(),
+      states: { live: OK },
+    },
+    {
+      name: `new ${Cls.name}({ populate })`,
+      params: [KINDS.boolean],
+      good: () => [true],
+      call: (_, a) => new Cls({ populate: a[0] as boolean }).close(),
+      states: { live: OK },
+    },
+    {
+      name: 'makeCursor',
+      params: [KINDS.pathOrFd],
+      good: () => [file.path],
+      call: (fx, a) => fx.man.makeCursor(a[0] as string),
+      states: { live: OK, closed: CLOSED },
+    },
+    {
+      name: 'forceMapHandleRemovalWin',
+      params: [KINDS.string],
+      good: () => [file.dir],
+      call: (fx, a) => fx.man.forceMapHandleRemovalWin(a[0] as string),
+      states: { live: OK, closed: CLOSED },
+    },
+    ...(['collect', 'numFileHandles', 'numOpenFiles', 'windowSize', 'mappedMemorySize', 'maxFileHandles', 'maxMappedMemorySize', 'stats'] as const).map((m) =>
+      noArgs(`manager.${m}`, { live: OK, closed: OK }, (fx) => fx.man[m]()),
+    ),
     noArgs('manager.close', { closed: OK }, (fx) => fx.man.close()),
     noArgs('manager[Symbol.dispose]', { closed: OK }, (fx) => fx.man[Symbol.dispose]()),
     // cursors
     {
-      name: 'new WindowCursor', params: [KINDS.optional(StaticWindowMapManager), KINDS.optional(MapRegionList)], good: (fx) => [fx.man, new MapRegionList(file.path)],
+      name: 'new WindowCursor',
+      params: [KINDS.optional(StaticWindowMapManager), KINDS.optional(MapRegionList)],
+      good: (fx) => [fx.man, new MapRegionList(file.path)],
       call: (_, a) => new WindowCursor(a[0] as Manager, a[1] as InstanceType<typeof MapRegionList>).release(),
       states: { live: OK, closed: CLOSED },
       accepted: (a, state) => (state === 'closed' && (!a[0] || !a[1]) ? OK : undefined), // no manager or no file: an unassociated cursor
     },
     {
-      name: 'cursor.useRegion', params: [KINDS.offset, KINDS.size, KINDS.flags], good: () => [100, 10, 0],
-      call: (fx, a) => fx.cursor.useRegion(a[0] as number, a[1] as number, a[2] as number), states: { live: OK, released: OK, closed: CLOSED },
+      name: 'cursor.useRegion',
+      params: [KINDS.offset, KINDS.size, KINDS.flags],
+      good: () => [100, 10, 0],
+      call: (fx, a) => fx.cursor.useRegion(a[0] as number, a[1] as number, a[2] as number),
+      states: { live: OK, released: OK, closed: CLOSED },
     },
     { name: 'cursor.includesOfs', params: [KINDS.windowNumber], good: () => [105], call: (fx, a) => fx.cursor.includesOfs(a[0] as number), states: cursorless },
-    { name: 'cursor.assign', params: [KINDS.instance(WindowCursor)], good: (fx) => [fx.cursor], call: (fx, a) => fx.spare.assign(a[0] as Cursor).release(), states: { live: OK, released: OK } },
+    {
+      name: 'cursor.assign',
+      params: [KINDS.instance(WindowCursor)],
+      good: (fx) => [fx.cursor],
+      call: (fx, a) => fx.spare.assign(a[0] as Cursor).release(),
+      states: { live: OK, released: OK },
+    },
     ...(['buffer', 'map', 'ofsBegin', 'ofsEnd'] as const).map((m) => noArgs(`cursor.${m}`, cursorless, (fx) => fx.cursor[m]())),
-    ...(['size', 'isValid', 'isAssociated', 'region', 'pathOrFd', 'path', 'unuseRegion', 'release'] as const).map((m) => noArgs(`cursor.${m}`, always, (fx) => fx.cursor[m]())),
+    ...(['size', 'isValid', 'isAssociated', 'region', 'pathOrFd', 'path', 'unuseRegion', 'release'] as const).map((m) =>
+      noArgs(`cursor.${m}`, always, (fx) => fx.cursor[m]()),
+    ),
     noArgs('cursor.copy', always, (fx) => fx.cursor.copy().release()),
     noArgs('cursor.fileSize', { live: OK, released: OK, closed: CLOSED }, (fx) => fx.cursor.fileSize()),
-    noArgs('cursor.fd', { live: { instanceOf: TypeError, code: 'ERR_SMMAP_NOT_AN_FD' }, closed: { instanceOf: TypeError, code: 'ERR_SMMAP_NOT_AN_FD' } }, (fx) => fx.cursor.fd()),
+    noArgs(
+      'cursor.fd',
+      { live: { instanceOf: TypeError, code: 'ERR_SMMAP_NOT_AN_FD' }, closed: { instanceOf: TypeError, code: 'ERR_SMMAP_NOT_AN_FD' } },
+      (fx) => fx.cursor.fd(),
+    ),
     // buffers
     {
-      name: 'new SlidingWindowMapBuffer', params: [KINDS.optional(WindowCursor), KINDS.offset, KINDS.size, KINDS.flags], good: (fx) => [fx.spare, 0, Infinity, 0],
+      name: 'new SlidingWindowMapBuffer',
+      params: [KINDS.optional(WindowCursor), KINDS.offset, KINDS.size, KINDS.flags],
+      good: (fx) => [fx.spare, 0, Infinity, 0],
       call: (_, a) => new SlidingWindowMapBuffer(a[0] as Cursor, a[1] as number, a[2] as number, a[3] as number).endAccess(),
       states: { live: OK, closed: CLOSED },
-      // §4: a buffer that cannot begin access (past the end) is a RangeError; without a cursor it is empty.
+      // a buffer that cannot begin access (past the end) is a RangeError; without a cursor it is empty.
       accepted: (a, state) => (a[0] == null ? OK : state !== 'closed' && (a[1] as number) >= SIZE ? RANGE : undefined),
     },
     {
-      name: 'buffer.beginAccess', params: [KINDS.optional(WindowCursor), KINDS.offset, KINDS.size, KINDS.flags], good: () => [undefined, 10, Infinity, 0],
-      call: (fx, a) => fx.buffer.beginAccess(a[0] as Cursor, a[1] as number, a[2] as number, a[3] as number), states: buffered,
+      name: 'buffer.beginAccess',
+      params: [KINDS.optional(WindowCursor), KINDS.offset, KINDS.size, KINDS.flags],
+      good: () => [undefined, 10, Infinity, 0],
+      call: (fx, a) => fx.buffer.beginAccess(a[0] as Cursor, a[1] as number, a[2] as number, a[3] as number),
+      states: buffered,
     },
-    { name: 'buffer.at', params: [indexKind(() => SIZE - 10)], good: () => [0], call: (fx, a) => fx.buffer.at(a[0] as number), states: { live: OK, closed: CLOSED } },
-    { name: 'buffer.at (ended)', params: [indexKind(() => 0)], good: () => [0], call: (fx, a) => fx.buffer.at(a[0] as number), states: { ended: RANGE } },
-    { name: 'buffer.slice', params: [KINDS.position, KINDS.position], good: () => [0, 100], call: (fx, a) => fx.buffer.slice(a[0] as number, a[1] as number), states: buffered, accepted: emptyReadOk },
     {
-      name: 'buffer.copy', params: [KINDS.instance(Uint8Array), KINDS.position, KINDS.position, KINDS.position], good: () => [Buffer.alloc(64), 0, 0, 64],
-      call: (fx, a) => fx.buffer.copy(a[0] as Uint8Array, a[1] as number, a[2] as number, a[3] as number), states: buffered,
+      name: 'buffer.at',
+      params: [indexKind(() => SIZE - 10)],
+      good: () => [0],
+      call: (fx, a) => fx.buffer.at(a[0] as number),
+      states: { live: OK, closed: CLOSED },
+    },
+    { name: 'buffer.at (ended)', params: [indexKind(() => 0)], good: () => [0], call: (fx, a) => fx.buffer.at(a[0] as number), states: { ended: RANGE } },
+    {
+      name: 'buffer.slice',
+      params: [KINDS.position, KINDS.position],
+      good: () => [0, 100],
+      call: (fx, a) => fx.buffer.slice(a[0] as number, a[1] as number),
+      states: buffered,
+      accepted: emptyReadOk,
+    },
+    {
+      name: 'buffer.copy',
+      params: [KINDS.instance(Uint8Array), KINDS.position, KINDS.position, KINDS.position],
+      good: () => [Buffer.alloc(64), 0, 0, 64],
+      call: (fx, a) => fx.buffer.copy(a[0] as Uint8Array, a[1] as number, a[2] as number, a[3] as number),
+      states: buffered,
       accepted: (a, state) => copyRule(state === 'ended' ? 0 : SIZE - 10, a) ?? emptyReadOk(a, state),
     },
     // A string in second place is an encoding, as Buffer.indexOf takes it (and then ignores for a byte needle).
-    { name: 'buffer.indexOf', params: [needleKind, (v: unknown) => (typeof v === 'string' ? OK : KINDS.position(v))], good: () => [file.data[4 * G], 0], call: (fx, a) => fx.buffer.indexOf(a[0] as number, a[1] as number), states: buffered, accepted: emptyReadOk },
-    { name: 'buffer.chunks', params: [chunkKind], good: () => [G], call: (fx, a) => [...fx.buffer.chunks(a[0] as number)].length, states: buffered, accepted: emptyReadOk },
-    ...READERS.map((name): Row => ({
-      name: `buffer.${name}`, params: [() => OK], good: () => [0],
-      call: (fx, a) => (fx.buffer[name] as (o: unknown) => unknown)(a[0]), states: buffered,
-      accepted: (a, state) => {
-        const reference = asBuffer(() => (Buffer.alloc(state === 'ended' ? 0 : SIZE - 10)[name] as (o: unknown) => unknown)(a[0]))
-        // Buffer says ERR_BUFFER_OUT_OF_BOUNDS when it is shorter than the value; this package
-        // keeps §4's ERR_OUT_OF_RANGE for every offset it cannot read (see buf-boundaries.spec).
-        if (reference !== OK && typeof reference !== 'string' && reference.code === 'ERR_BUFFER_OUT_OF_BOUNDS') return RANGE
-        return reference !== OK || state !== 'closed' ? reference : CLOSED
-      },
-    })),
+    {
+      name: 'buffer.indexOf',
+      params: [needleKind, (v: unknown) => (typeof v === 'string' ? OK : KINDS.position(v))],
+      good: () => [file.data[4 * G], 0],
+      call: (fx, a) => fx.buffer.indexOf(a[0] as number, a[1] as number),
+      states: buffered,
+      accepted: emptyReadOk,
+    },
+    {
+      name: 'buffer.chunks',
+      params: [chunkKind],
+      good: () => [G],
+      call: (fx, a) => [...fx.buffer.chunks(a[0] as number)].length,
+      states: buffered,
+      accepted: emptyReadOk,
+    },
+    ...READERS.map(
+      (name): Row => ({
+        name: `buffer.${name}`,
+        params: [() => OK],
+        good: () => [0],
+        call: (fx, a) => (fx.buffer[name] as (o: unknown) => unknown)(a[0]),
+        states: buffered,
+        accepted: (a, state) => {
+          const reference = asBuffer(() => (Buffer.alloc(state === 'ended' ? 0 : SIZE - 10)[name] as (o: unknown) => unknown)(a[0]))
+          // Buffer says ERR_BUFFER_OUT_OF_BOUNDS when it is shorter than the value; this package
+          // keeps the documented ERR_OUT_OF_RANGE for every offset it cannot read (see buf-boundaries.spec).
+          if (reference !== OK && typeof reference !== 'string' && reference.code === 'ERR_BUFFER_OUT_OF_BOUNDS') return RANGE
+          return reference !== OK || state !== 'closed' ? reference : CLOSED
+        },
+      }),
+    ),
     noArgs('buffer.length', always, (fx) => fx.buffer.length),
     noArgs('buffer.cursor', always, (fx) => fx.buffer.cursor()),
     noArgs('buffer.endAccess', always, (fx) => fx.buffer.endAccess()),
@@ -224,7 +424,8 @@ for (const Cls of [StaticWindowMapManager, SlidingWindowMapManager]) {
           error = e
         }
         cases++
-        if (!matches(expected, threw, error)) failures.push(`${row.name}(${what}) [${state}]: expected ${describeExpected(expected)}, got ${describeOutcome(threw, error)}`)
+        if (!matches(expected, threw, error))
+          failures.push(`${row.name}(${what}) [${state}]: expected ${describeExpected(expected)}, got ${describeOutcome(threw, error)}`)
         if (threw && counters(fx.man) !== before) failures.push(`${row.name}(${what}) [${state}]: counters changed by a throwing call`)
         if (threw && !validCallWorks(fx, state)) failures.push(`${row.name}(${what}) [${state}]: the next valid call failed`)
       } finally {
@@ -248,7 +449,7 @@ for (const Cls of [StaticWindowMapManager, SlidingWindowMapManager]) {
       }
     }
     t.log(`${cases} cases tried`)
-    t.deepEqual(failures, [], `${failures.length} of ${cases} cases did not behave as API.md says`)
+    t.deepEqual(failures, [], `${failures.length} of ${cases} cases did not behave as documented`)
     t.true(cases > 1000)
   })
 }

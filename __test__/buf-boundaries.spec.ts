@@ -1,4 +1,4 @@
-// SlidingWindowMapBuffer's parser reads (issue #3 §2, API.md §3) at every offset within 8 bytes
+// SlidingWindowMapBuffer's parser reads at every offset within 8 bytes
 // of window boundaries, compared with Buffer's own method on the same bytes; their argument
 // errors; and the hot-path guarantee: inside the current window a read makes no native call.
 import test from 'ava'
@@ -8,7 +8,6 @@ import pkg = require('./helpers/smmap')
 import bufHelpers = require('./helpers/buf')
 
 const { ALLOCATIONGRANULARITY, SlidingWindowMapBuffer, SlidingWindowMapManager } = pkg.smmap
-type SlidingWindowMapBuffer = InstanceType<typeof SlidingWindowMapBuffer>
 type TempFile = ReturnType<typeof files.tempFile>
 const { patternedFile, mulberry32 } = files
 const { READERS, outcome, showArgs, callReader, track } = bufHelpers
@@ -94,7 +93,13 @@ for (const windowSize of [G, W]) {
       t.is(mismatches, 0, `${mismatches} of ${reads} reads differ from Buffer's`)
       t.is(misplaced, 0, 'the cursor was placed on the window holding o')
       t.true(straddles > 50, `values across a window's end were read (${straddles})`)
-      t.deepEqual(READERS.filter(([, width]) => width > 1).map(([name]) => name).filter((name) => !straddled.has(name)), [], 'every multi-byte reader read a value across a window end')
+      t.deepEqual(
+        READERS.filter(([, width]) => width > 1)
+          .map(([name]) => name)
+          .filter((name) => !straddled.has(name)),
+        [],
+        'every multi-byte reader read a value across a window end',
+      )
       t.true(slides > 20, `reads that had to slide the window (${slides})`)
       t.log(`${reads} reads, ${straddles} across a boundary with the cursor on the first window, ${slides} from a far window`)
     })
@@ -127,7 +132,11 @@ test('readers take their offset like Buffer: default 0, the last value, and the 
       }
       // and exactly what Buffer does with each of those
       for (const arg of [n - width + 1, n, -1, 1.5, NaN, Infinity, '1', null, true, 1n]) {
-        t.deepEqual(outcome(() => read(arg)), outcome(() => reference(arg)), `${name}${showArgs([arg])} as Buffer's`)
+        t.deepEqual(
+          outcome(() => read(arg)),
+          outcome(() => reference(arg)),
+          `${name}${showArgs([arg])} as Buffer's`,
+        )
       }
     }
     // a rejected read leaves the buffer usable

@@ -1,4 +1,4 @@
-// The copy path of API.md §3: SlidingWindowMapBuffer.copy()/slice() give Buffer.copy's bytes
+// The copy path: SlidingWindowMapBuffer.copy()/slice() give Buffer.copy's bytes
 // and count whatever mix of window and positional reads serves them. A range the cursor's
 // window does not hold and longer than half a window is read positionally (no window mapped);
 // a shorter one slides the window there.

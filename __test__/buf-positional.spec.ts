@@ -42,7 +42,12 @@ test('a third read near the previous far reads maps a window, and later reads th
   t.is(manager.stats().misses, before.misses, 'one nearby read is still read positionally: random probes pair up by chance')
   t.is(buf.readUInt32LE(far + 200), file.data.readUInt32LE(far + 200))
   t.is(manager.stats().misses, before.misses + 1, 'the third read in a row nearby mapped a window')
-  t.true(buf.cursor()!.region()!.includesOfs(far + 200))
+  t.true(
+    buf
+      .cursor()!
+      .region()!
+      .includesOfs(far + 200),
+  )
   const hits = manager.stats().hits
   t.is(buf.readUInt8(far + 300), file.data[far + 300])
   t.is(manager.stats().misses, before.misses + 1, 'a later read there needs no new window')
@@ -63,7 +68,11 @@ test('fd-keyed buffers read positionally through the caller fd and never close i
 test('positional reads open the file as mappings do: access-mode and O_DIRECT flags do not break far reads', (t) => {
   using file = files.patternedFile(SIZE, 'positional-flags')
   const { O_WRONLY, O_RDWR, O_DIRECT } = fs.constants
-  for (const [name, flags] of [['O_WRONLY', O_WRONLY], ['O_RDWR', O_RDWR], ['O_DIRECT', O_DIRECT ?? 0]] as const) {
+  for (const [name, flags] of [
+    ['O_WRONLY', O_WRONLY],
+    ['O_RDWR', O_RDWR],
+    ['O_DIRECT', O_DIRECT ?? 0],
+  ] as const) {
     using manager = new SlidingWindowMapManager({ windowSize: 65536 })
     using buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path), 0, Infinity, flags)
     t.is(buf.readUInt32LE(3 * 1024 * 1024 + 7), file.data.readUInt32LE(3 * 1024 * 1024 + 7), `${name}: a far read`)

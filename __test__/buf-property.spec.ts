@@ -1,4 +1,4 @@
-// Property-based tests of SlidingWindowMapBuffer (issue #3 §5): for random window sizes (1 byte
+// Property-based tests of SlidingWindowMapBuffer: for random window sizes (1 byte
 // to 1 MiB), budgets, handle limits, buffer ranges and sequences of operations, every result
 // equals what fs.readSync of the same bytes gives, errors are thrown where Buffer throws them,
 // and the manager's counters stay true. Fixed seed: a failure reproduces; fast-check prints the
@@ -84,9 +84,21 @@ const opArb: fcModule.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('at' as const), u: u32 }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('slice' as const), u: u32, v: u32, undef: fc.integer({ min: 0, max: 5 }) }) },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('read' as const), name: fc.constantFrom(...READERS.map(([name]) => name)), u: u32 }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('indexOf' as const), u: u32, len: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 9000 })), v: u32, kind: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('indexOf' as const),
+      u: u32,
+      len: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 9000 })),
+      v: u32,
+      kind: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('copy' as const), target: fc.integer({ min: 0, max: 70000 }), u: u32, v: u32, w: u32 }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('chunks' as const), chunkSize: fc.oneof(fc.integer({ min: 512, max: 1 << 20 }), fc.constant(Infinity)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('chunks' as const), chunkSize: fc.oneof(fc.integer({ min: 512, max: 1 << 20 }), fc.constant(Infinity)) }),
+  },
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +111,9 @@ function index(u: number, n: number): number {
 
 function makeManager(config: Config): StaticWindowMapManager {
   const options = { windowSize: config.windowSize, maxMemorySize: config.maxMemorySize, maxOpenHandles: config.maxOpenHandles }
-  return config.kind === 'sliding' ? new SlidingWindowMapManager(options) : new StaticWindowMapManager({ maxMemorySize: config.maxMemorySize, maxOpenHandles: config.maxOpenHandles })
+  return config.kind === 'sliding'
+    ? new SlidingWindowMapManager(options)
+    : new StaticWindowMapManager({ maxMemorySize: config.maxMemorySize, maxOpenHandles: config.maxOpenHandles })
 }
 
 /** Runs one operation on `buf`; returns a description of the first disagreement, or null. */
@@ -124,7 +138,10 @@ function check(buf: SlidingWindowMapBuffer, config: Config, n: number, op: Op): 
       const width = READERS.find(([name]) => name === op.name)![1]
       const o = (op.u % (n + 4)) - 2 // -2 .. n + 1: the ends included
       const got = outcome(() => (buf[op.name] as (offset: number) => unknown)(o))
-      const want = o >= 0 && o + width <= n ? { ok: true, value: (Buffer.prototype[op.name] as (offset: number) => unknown).call(readFs(base + o, width), 0) } : { ok: false, error: 'RangeError', code: 'ERR_OUT_OF_RANGE' }
+      const want =
+        o >= 0 && o + width <= n
+          ? { ok: true, value: (Buffer.prototype[op.name] as (offset: number) => unknown).call(readFs(base + o, width), 0) }
+          : { ok: false, error: 'RangeError', code: 'ERR_OUT_OF_RANGE' }
       return same(got, want, `${op.name}(${o})`)
     }
     case 'indexOf': {
@@ -136,7 +153,9 @@ function check(buf: SlidingWindowMapBuffer, config: Config, n: number, op: Op): 
       const byteOffset = op.v % 3 === 0 ? undefined : (op.v % (2 * n + 20)) - n - 10
       const got = buf.indexOf(needle, byteOffset)
       const want = readFs(base, n).indexOf(needle, byteOffset)
-      return got === want ? null : `indexOf(<${typeof needle === 'number' ? needle : `${needle.length} bytes from ${at}`}>, ${byteOffset}): ${got}, want ${want}`
+      return got === want
+        ? null
+        : `indexOf(<${typeof needle === 'number' ? needle : `${needle.length} bytes from ${at}`}>, ${byteOffset}): ${got}, want ${want}`
     }
     case 'copy': {
       const targetStart = op.u % 5 === 0 ? undefined : op.u % (op.target + 10)
@@ -191,7 +210,8 @@ test('random operation sequences read exactly the bytes fs.readSync reads, withi
           // the memory budget is soft: the region in use may push past it, by at most one region
           const regionCap = alignToMmap(Math.min(config.windowSize, FILE_SIZE), true) + G
           const mapped = manager.mappedMemorySize()
-          if (mapped > Math.max(config.maxMemorySize, 0) + regionCap) throw new Error(`op ${step}: ${mapped} bytes mapped, budget ${config.maxMemorySize} + one region ${regionCap}`)
+          if (mapped > Math.max(config.maxMemorySize, 0) + regionCap)
+            throw new Error(`op ${step}: ${mapped} bytes mapped, budget ${config.maxMemorySize} + one region ${regionCap}`)
         }
       }
       // the counters after the sequence

@@ -1,6 +1,6 @@
-// Port of smmap's test_buf.py (reference §5.3), with patterned files and RELATIVE indices
-// (API.md §2: "SlidingWindowMapBuffer indices are relative to the buffer's offset"), plus the
-// Buffer-like API of issue #3: at(), slice(), copy(), indexOf(), chunks(), `using`.
+// Port of smmap's test_buf.py, with patterned files and RELATIVE indices
+// ("SlidingWindowMapBuffer indices are relative to the buffer's offset"), plus the
+// Buffer-like API: at(), slice(), copy(), indexOf(), chunks(), `using`.
 import test from 'ava'
 import fs = require('node:fs')
 import path = require('node:path')
@@ -20,7 +20,7 @@ const G = ALLOCATIONGRANULARITY
 
 // Files shared by the tests of this file, created once.
 let kFile: TempFile // K bytes (smmap's k_window_test_size)
-let smallFile: TempFile // 41083 bytes: the size the reference's observations use
+let smallFile: TempFile // 41083 bytes: the size smmap's observed behaviour was recorded on
 let midFile: TempFile // 200003 bytes: many 4 KiB windows, not a multiple of the granule
 let otherFile: TempFile
 test.before(() => {
@@ -166,7 +166,9 @@ for (const [managerName, makeManager] of MANAGERS) {
         t.is(manager.numFileHandles(), 0)
 
         const mb = numBytes / 1e6
-        t.log(`${managerName}: Made ${maxNumAccesses} random ${modeStr} accesses to buffer created from ${itemKind === 'path' ? 'string' : 'number'} reading a total of ${mb.toFixed(6)} mb in ${elapsed.toFixed(6)} s (${(mb / elapsed).toFixed(6)} mb/s)`)
+        t.log(
+          `${managerName}: Made ${maxNumAccesses} random ${modeStr} accesses to buffer created from ${itemKind === 'path' ? 'string' : 'number'} reading a total of ${mb.toFixed(6)} mb in ${elapsed.toFixed(6)} s (${(mb / elapsed).toFixed(6)} mb/s)`,
+        )
       }
     })
   }
@@ -316,7 +318,7 @@ test('reversed and far out-of-range slices terminate with empty or clamped resul
   }
 })
 
-test('slices spanning several windows under memory pressure equal the file (smmap §4.3 observation)', (t) => {
+test('slices spanning several windows under memory pressure equal the file', (t) => {
   const data = smallFile.data
   const manager = track(t, new SlidingWindowMapManager({ windowSize: G, maxMemorySize: 3 * G, maxOpenHandles: 15 }))
   const bb = track(t, new SlidingWindowMapBuffer(manager.makeCursor(smallFile.path)))
@@ -457,7 +459,10 @@ test('indexOf() byteOffset (positive, negative, past the end) and empty needles 
       // compared with === (not Object.is): buf.indexOf('', -0) gives -0 where Buffer gives 0
       const got = buf.indexOf(value, byteOffset)
       const want = expected.indexOf(value, byteOffset)
-      t.true(got === want, `indexOf(${Buffer.isBuffer(value) || value instanceof Uint8Array ? `<${value.length} bytes>` : JSON.stringify(value)}, ${showArgs([byteOffset]).slice(1, -1)}): ${got} vs Buffer's ${want}`)
+      t.true(
+        got === want,
+        `indexOf(${Buffer.isBuffer(value) || value instanceof Uint8Array ? `<${value.length} bytes>` : JSON.stringify(value)}, ${showArgs([byteOffset]).slice(1, -1)}): ${got} vs Buffer's ${want}`,
+      )
     }
   }
   t.is(buf.indexOf(needle, undefined), expected.indexOf(needle))
@@ -636,7 +641,7 @@ test('a buffer over an fd reads the same bytes as one over the path', (t) => {
   t.is(byFd.cursor()!.fd(), fd.fd)
 })
 
-test('a buffer made after its file grew or shrank has the file\'s current length and bytes', (t) => {
+test("a buffer made after its file grew or shrank has the file's current length and bytes", (t) => {
   using file = files.patternedFile(3 * 4096 + 10, 'buf-resized')
   using manager = new SlidingWindowMapManager({ windowSize: 4 * 4096 })
   using first = new SlidingWindowMapBuffer(manager.makeCursor(file.path))

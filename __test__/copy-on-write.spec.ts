@@ -1,4 +1,4 @@
-// API.md §3, issue 4.2: mappings are private copy-on-write. Writing into any Buffer the package
+// Mappings are private copy-on-write. Writing into any Buffer the package
 // returns changes only this process's copy: never the file (read back with fs), never what
 // another manager maps, and it never crashes.
 import test from 'ava'
@@ -13,82 +13,110 @@ type Manager = InstanceType<typeof StaticWindowMapManager>
 
 /** Each kind of Buffer the package hands out, as [name, how to get it, file offset of its index 0]. */
 const VIEWS: Array<[string, (man: Manager, key: string | number) => { view: Buffer; ofs: number }]> = [
-  ['cursor.buffer()', (man, key) => ({ view: man.makeCursor(key).useRegion(G + 5, 2 * G).buffer(), ofs: G + 5 })],
-  ['cursor.map()', (man, key) => {
-    const c = man.makeCursor(key).useRegion(G + 5, 2 * G)
-    return { view: c.map(), ofs: c.region()!.ofsBegin() }
-  }],
-  ['cursor.region().buffer()', (man, key) => {
-    const region = man.makeCursor(key).useRegion(3 * G).region()!
-    return { view: region.buffer(), ofs: region.ofsBegin() }
-  }],
-  ['SlidingWindowMapBuffer chunks()', (man, key) => {
-    const buf = new SlidingWindowMapBuffer(man.makeCursor(key), 100)
-    return { view: buf.chunks(2 * G).next().value as Buffer, ofs: 100 }
-  }],
+  [
+    'cursor.buffer()',
+    (man, key) => ({
+      view: man
+        .makeCursor(key)
+        .useRegion(G + 5, 2 * G)
+        .buffer(),
+      ofs: G + 5,
+    }),
+  ],
+  [
+    'cursor.map()',
+    (man, key) => {
+      const c = man.makeCursor(key).useRegion(G + 5, 2 * G)
+      return { view: c.map(), ofs: c.region()!.ofsBegin() }
+    },
+  ],
+  [
+    'cursor.region().buffer()',
+    (man, key) => {
+      const region = man
+        .makeCursor(key)
+        .useRegion(3 * G)
+        .region()!
+      return { view: region.buffer(), ofs: region.ofsBegin() }
+    },
+  ],
+  [
+    'SlidingWindowMapBuffer chunks()',
+    (man, key) => {
+      const buf = new SlidingWindowMapBuffer(man.makeCursor(key), 100)
+      return { view: buf.chunks(2 * G).next().value as Buffer, ofs: 100 }
+    },
+  ],
 ]
 
 for (const Cls of [StaticWindowMapManager, SlidingWindowMapManager]) {
   for (const keyKind of ['path', 'fd'] as const) {
     for (const [name, get] of VIEWS) {
-      test(`${Cls.name}, ${keyKind}-keyed: writing into ${name} changes neither the file nor another manager's view`, (t) => scope((use) => {
-        const f = use(patternedFile(6 * G + 77, `cow-${keyKind}`))
-        const key = keyKind === 'path' ? f.path : use(openFd(f.path)).fd
-        const man = use(new Cls({ windowSize: Cls === SlidingWindowMapManager ? 4 * G : 0 }))
-        const other = use(new Cls({ windowSize: Cls === SlidingWindowMapManager ? 4 * G : 0 }))
-        const { view, ofs } = get(man, key)
-        t.true(view.length > G, 'a view of more than a page')
-        const original = Buffer.from(view)
+      test(`${Cls.name}, ${keyKind}-keyed: writing into ${name} changes neither the file nor another manager's view`, (t) =>
+        scope((use) => {
+          const f = use(patternedFile(6 * G + 77, `cow-${keyKind}`))
+          const key = keyKind === 'path' ? f.path : use(openFd(f.path)).fd
+          const man = use(new Cls({ windowSize: Cls === SlidingWindowMapManager ? 4 * G : 0 }))
+          const other = use(new Cls({ windowSize: Cls === SlidingWindowMapManager ? 4 * G : 0 }))
+          const { view, ofs } = get(man, key)
+          t.true(view.length > G, 'a view of more than a page')
+          const original = Buffer.from(view)
 
-        view.fill(0x5a)
-        view[view.length - 1] = 0xa5
-        t.is(view[0], 0x5a, 'the write shows in this process\'s copy')
-        t.is(view[view.length - 1], 0xa5)
+          view.fill(0x5a)
+          view[view.length - 1] = 0xa5
+          t.is(view[0], 0x5a, "the write shows in this process's copy")
+          t.is(view[view.length - 1], 0xa5)
 
-        sameBytes(t, fs.readFileSync(f.path), f.data, 'the file')
-        const theirs = other.makeCursor(key).useRegion(ofs, view.length).buffer()
-        sameBytes(t, theirs, original, 'another manager\'s view')
-        sameBytes(t, original, f.data.subarray(ofs, ofs + view.length), 'the view before the write')
-      }))
+          sameBytes(t, fs.readFileSync(f.path), f.data, 'the file')
+          const theirs = other.makeCursor(key).useRegion(ofs, view.length).buffer()
+          sameBytes(t, theirs, original, "another manager's view")
+          sameBytes(t, original, f.data.subarray(ofs, ofs + view.length), 'the view before the write')
+        }))
     }
   }
 }
 
-test('writing into a standalone MapRegion and into SlidingWindowMapBuffer slice() copies leaves the file alone', (t) => scope((use) => {
-  const f = use(patternedFile(3 * G + 1, 'cow-standalone'))
-  const region = use(new MapRegion(f.path, 0, Infinity))
-  region.buffer().fill(0x11)
-  t.is(region.map()[3 * G], 0x11)
-  const man = use(new SlidingWindowMapManager({ windowSize: G }))
-  const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path)))
-  const copy = buf.slice(10, 2 * G + 10) // spans windows: a copy, not a view
-  copy.fill(0x22)
-  sameBytes(t, buf.slice(10, 2 * G + 10), f.data.subarray(10, 2 * G + 10), 'the buffer reads the file, not the written copy')
-  sameBytes(t, fs.readFileSync(f.path), f.data, 'the file')
-}))
+test('writing into a standalone MapRegion and into SlidingWindowMapBuffer slice() copies leaves the file alone', (t) =>
+  scope((use) => {
+    const f = use(patternedFile(3 * G + 1, 'cow-standalone'))
+    const region = use(new MapRegion(f.path, 0, Infinity))
+    region.buffer().fill(0x11)
+    t.is(region.map()[3 * G], 0x11)
+    const man = use(new SlidingWindowMapManager({ windowSize: G }))
+    const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path)))
+    const copy = buf.slice(10, 2 * G + 10) // spans windows: a copy, not a view
+    copy.fill(0x22)
+    sameBytes(t, buf.slice(10, 2 * G + 10), f.data.subarray(10, 2 * G + 10), 'the buffer reads the file, not the written copy')
+    sameBytes(t, fs.readFileSync(f.path), f.data, 'the file')
+  }))
 
-test('a region mapped again after the written one was unmapped has the file\'s bytes', (t) => scope((use) => {
-  const f = use(patternedFile(4 * G, 'cow-remap'))
-  const man = use(new SlidingWindowMapManager({ windowSize: 2 * G }))
-  const c = use(man.makeCursor(f.path))
-  c.useRegion(0).buffer().fill(0x77)
-  c.release()
-  t.is(man.collect(), 1)
-  sameBytes(t, c.useRegion(0).buffer(), f.data.subarray(0, 2 * G), 'the private copy went with the mapping')
-}))
+test("a region mapped again after the written one was unmapped has the file's bytes", (t) =>
+  scope((use) => {
+    const f = use(patternedFile(4 * G, 'cow-remap'))
+    const man = use(new SlidingWindowMapManager({ windowSize: 2 * G }))
+    const c = use(man.makeCursor(f.path))
+    c.useRegion(0).buffer().fill(0x77)
+    c.release()
+    t.is(man.collect(), 1)
+    sameBytes(t, c.useRegion(0).buffer(), f.data.subarray(0, 2 * G), 'the private copy went with the mapping')
+  }))
 
-test('open flags that would write (O_TRUNC, O_CREAT, O_EXCL) never change the file', (t) => scope((use) => {
-  const f = use(patternedFile(64 * G + 3, 'cow-flags'))
-  const { O_TRUNC, O_CREAT, O_EXCL } = fs.constants
-  const writing = O_TRUNC | O_CREAT | O_EXCL
-  use(new MapRegion(f.path, 0, G, O_TRUNC)).release()
-  t.is(fs.statSync(f.path).size, f.data.length, 'new MapRegion(..., O_TRUNC)')
-  const man = use(new SlidingWindowMapManager({ windowSize: G }))
-  man.makeCursor(f.path).useRegion(2 * G, 10, writing).release()
-  t.is(fs.statSync(f.path).size, f.data.length, 'useRegion(..., O_TRUNC | O_CREAT | O_EXCL)')
-  // Far, lone reads are positional (pread on an fd the buffer opens with its flags).
-  const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path), 0, Infinity, writing))
-  t.is(buf.readUInt32LE(60 * G), f.data.readUInt32LE(60 * G))
-  t.is(buf.at(30 * G + 1), f.data[30 * G + 1])
-  sameBytes(t, fs.readFileSync(f.path), f.data, 'the file after reads through a buffer opened with those flags')
-}))
+test('open flags that would write (O_TRUNC, O_CREAT, O_EXCL) never change the file', (t) =>
+  scope((use) => {
+    const f = use(patternedFile(64 * G + 3, 'cow-flags'))
+    const { O_TRUNC, O_CREAT, O_EXCL } = fs.constants
+    const writing = O_TRUNC | O_CREAT | O_EXCL
+    use(new MapRegion(f.path, 0, G, O_TRUNC)).release()
+    t.is(fs.statSync(f.path).size, f.data.length, 'new MapRegion(..., O_TRUNC)')
+    const man = use(new SlidingWindowMapManager({ windowSize: G }))
+    man
+      .makeCursor(f.path)
+      .useRegion(2 * G, 10, writing)
+      .release()
+    t.is(fs.statSync(f.path).size, f.data.length, 'useRegion(..., O_TRUNC | O_CREAT | O_EXCL)')
+    // Far, lone reads are positional (pread on an fd the buffer opens with its flags).
+    const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path), 0, Infinity, writing))
+    t.is(buf.readUInt32LE(60 * G), f.data.readUInt32LE(60 * G))
+    t.is(buf.at(30 * G + 1), f.data[30 * G + 1])
+    sameBytes(t, fs.readFileSync(f.path), f.data, 'the file after reads through a buffer opened with those flags')
+  }))

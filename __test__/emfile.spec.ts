@@ -1,4 +1,4 @@
-// Issue 4.5: when the OS refuses another open file (RLIMIT_NOFILE), useRegion throws EMFILE
+// When the OS refuses another open file (RLIMIT_NOFILE), useRegion throws EMFILE
 // with a hint at the limit to raise, keeps the counters exact, and works again once fds are
 // free. In a child started with a low `ulimit -n`, so the test runner keeps its own fds.
 import test from 'ava'

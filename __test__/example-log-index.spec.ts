@@ -19,7 +19,11 @@ interface LineIndex {
   close(): void
   [Symbol.dispose](): void
 }
-interface LineIndexOptions { windowSize?: number; maxMemorySize?: number; every?: number }
+interface LineIndexOptions {
+  windowSize?: number
+  maxMemorySize?: number
+  every?: number
+}
 interface LineIndexClass {
   open(file: string, options?: LineIndexOptions): LineIndex
   build(file: string, options?: LineIndexOptions): LineIndex
@@ -128,45 +132,55 @@ test('small files: empty, only newlines, CRLF, no final newline', (t) => {
       const index = use(LineIndex.build(file.path))
       const what = JSON.stringify(text)
       t.is(index.count, expected.length, `count of ${what}`)
-      t.deepEqual(expected.map((_, i) => index.line(i)), expected, `lines of ${what}`)
+      t.deepEqual(
+        expected.map((_, i) => index.line(i)),
+        expected,
+        `lines of ${what}`,
+      )
       for (const n of [1, 2, 5]) t.deepEqual(index.tail(n), expected.slice(Math.max(expected.length - n, 0)), `tail(${n}) of ${what}`)
     })
   }
 })
 
-test('the command line prints count, line N (from 1) and tail N', (t) => scope((use) => {
-  const data = patternedLog(testSeed(), 2 * MiB, [10])
-  const file = use(tempFile(data, 'smmap-log'))
-  const expected = referenceLines(data).map((line) => Buffer.from(line, 'latin1').toString('utf8'))
-  const run = (...args: string[]) => childProcess.execFileSync(process.execPath, [script, file.path, ...args], { encoding: 'utf8' })
-  t.is(run('count'), `${expected.length}\n`)
-  t.is(run('line', '1'), `${expected[0]}\n`)
-  t.is(run('line', '11'), `${expected[10]}\n`)
-  t.is(run('tail', '4'), `${expected.slice(-4).join('\n')}\n`)
-  const usage = childProcess.spawnSync(process.execPath, [script, file.path, 'line', '0'], { encoding: 'utf8' })
-  t.is(usage.status, 2)
-  t.regex(usage.stderr, /^usage:/)
-  const missing = childProcess.spawnSync(process.execPath, [script, `${file.path}.missing`, 'count'], { encoding: 'utf8' })
-  t.is(missing.status, 1)
-  t.regex(missing.stderr, /^ENOENT: .*\n$/, 'a one-line message, no stack trace')
-}))
+test('the command line prints count, line N (from 1) and tail N', (t) =>
+  scope((use) => {
+    const data = patternedLog(testSeed(), 2 * MiB, [10])
+    const file = use(tempFile(data, 'smmap-log'))
+    const expected = referenceLines(data).map((line) => Buffer.from(line, 'latin1').toString('utf8'))
+    const run = (...args: string[]) => childProcess.execFileSync(process.execPath, [script, file.path, ...args], { encoding: 'utf8' })
+    t.is(run('count'), `${expected.length}\n`)
+    t.is(run('line', '1'), `${expected[0]}\n`)
+    t.is(run('line', '11'), `${expected[10]}\n`)
+    t.is(run('tail', '4'), `${expected.slice(-4).join('\n')}\n`)
+    const usage = childProcess.spawnSync(process.execPath, [script, file.path, 'line', '0'], { encoding: 'utf8' })
+    t.is(usage.status, 2)
+    t.regex(usage.stderr, /^usage:/)
+    const missing = childProcess.spawnSync(process.execPath, [script, `${file.path}.missing`, 'count'], { encoding: 'utf8' })
+    t.is(missing.status, 1)
+    t.regex(missing.stderr, /^ENOENT: .*\n$/, 'a one-line message, no stack trace')
+  }))
 
 // The fds are counted in /proc/self/fd, which only Linux has.
 const countingFds = files.openFdCount() >= 0 ? test.serial : test.serial.skip
 
-countingFds('close() leaves no fd open on the log, even after reads far from any window', (t) => scope((use) => {
-  const log = use(tempFile(patternedLog(testSeed(), 2 * MiB, [5]), 'log-index-fds'))
-  const before = files.openFdCount()
-  const index = LineIndex.build(log.path, { windowSize: WINDOW, maxMemorySize: BUDGET, every: 64 })
-  const lines = referenceLines(log.data)
-  const rand = mulberry32(testSeed())
-  for (let k = 0; k < 50; k++) {
-    const i = randInt(rand, 0, lines.length - 1)
-    t.is(index.line(i), Buffer.from(lines[i], 'latin1').toString('utf8'))
-  }
-  t.deepEqual(index.tail(3), lines.slice(-3).map((l) => Buffer.from(l, 'latin1').toString('utf8')))
-  index.close()
-  t.is(files.openFdCount(), before, 'every fd the index opened is closed')
-  index.close()
-  t.is(files.openFdCount(), before, 'close() is idempotent')
-}))
+countingFds('close() leaves no fd open on the log, even after reads far from any window', (t) =>
+  scope((use) => {
+    const log = use(tempFile(patternedLog(testSeed(), 2 * MiB, [5]), 'log-index-fds'))
+    const before = files.openFdCount()
+    const index = LineIndex.build(log.path, { windowSize: WINDOW, maxMemorySize: BUDGET, every: 64 })
+    const lines = referenceLines(log.data)
+    const rand = mulberry32(testSeed())
+    for (let k = 0; k < 50; k++) {
+      const i = randInt(rand, 0, lines.length - 1)
+      t.is(index.line(i), Buffer.from(lines[i], 'latin1').toString('utf8'))
+    }
+    t.deepEqual(
+      index.tail(3),
+      lines.slice(-3).map((l) => Buffer.from(l, 'latin1').toString('utf8')),
+    )
+    index.close()
+    t.is(files.openFdCount(), before, 'every fd the index opened is closed')
+    index.close()
+    t.is(files.openFdCount(), before, 'close() is idempotent')
+  }),
+)

@@ -26,7 +26,9 @@ interface PackIndex {
   close(): void
   [Symbol.dispose](): void
 }
-interface PackIndexClass { open(file: string, options?: { windowSize?: number; maxMemorySize?: number }): PackIndex }
+interface PackIndexClass {
+  open(file: string, options?: { windowSize?: number; maxMemorySize?: number }): PackIndex
+}
 
 const script = path.join(path.dirname(require.resolve('smmap/package.json')), 'examples', 'pack-index.js')
 const { PackIndex, PackIndexFormatError } = require(script) as { PackIndex: PackIndexClass; PackIndexFormatError: new () => Error }
@@ -36,14 +38,16 @@ const WINDOW = Math.max(8 * 1024, ALLOCATIONGRANULARITY)
 const BUDGET = 4 * WINDOW
 
 /** CRC-32 (IEEE), as zlib computes it; Node has zlib.crc32 only from 20.15. */
-const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? ((data: Uint8Array) => {
-  let crc = ~0
-  for (const byte of data) {
-    crc ^= byte
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1))
-  }
-  return ~crc >>> 0
-})
+const crc32 =
+  (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ??
+  ((data: Uint8Array) => {
+    let crc = ~0
+    for (const byte of data) {
+      crc ^= byte
+      for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1))
+    }
+    return ~crc >>> 0
+  })
 
 interface Repo {
   dir: string
@@ -56,7 +60,13 @@ function makeRepo(seed: number): Repo {
   // No system or user configuration, no network, no prompts: the same git on every machine.
   const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: path.join(dir, 'no-gitconfig'), GIT_TERMINAL_PROMPT: '0' }
   const git = (args: string[], input?: string | Buffer) =>
-    childProcess.execFileSync('git', ['-c', 'user.name=x', '-c', 'user.email=x@y', ...args], { cwd: dir, env, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+    childProcess.execFileSync('git', ['-c', 'user.name=x', '-c', 'user.email=x@y', ...args], {
+      cwd: dir,
+      env,
+      input,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    })
   git(['init', '--quiet', '--object-format=sha1', '.'])
   const rand = mulberry32(seed)
   const contents = new Map<string, string>()
@@ -80,7 +90,12 @@ function makeRepo(seed: number): Repo {
   return { dir, git }
 }
 
-interface PackedObject { sha: string; type: string; offset: number; delta: boolean }
+interface PackedObject {
+  sha: string
+  type: string
+  offset: number
+  delta: boolean
+}
 
 /** `git verify-pack -v`: "sha type size size-in-pack offset [depth base-sha]" for each object. */
 function verifyPack(repo: Repo, idx: string): PackedObject[] {
@@ -147,7 +162,7 @@ test('every object of a pack git gc wrote: offsets as git verify-pack -v gives t
   t.deepEqual(index.lookup(Buffer.from(first.sha, 'hex')), index.lookup(first.sha.toUpperCase()))
 })
 
-test('each CRC32 is that of the object\'s bytes in the pack', (t) => {
+test("each CRC32 is that of the object's bytes in the pack", (t) => {
   using index = PackIndex.open(packIdx, { windowSize: WINDOW, maxMemorySize: BUDGET })
   const pack = fs.readFileSync(packIdx.replace(/\.idx$/, '.pack'))
   const byOffset = [...objects].sort((a, b) => a.offset - b.offset)
@@ -215,14 +230,15 @@ test('files that are not version 2 pack indexes are refused', (t) => {
 
 test('the command line prints what git show-index prints, and looks up one SHA-1', (t) => {
   const env = { ...process.env, HOME: repo.dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: path.join(repo.dir, 'no-gitconfig') }
-  const run = (...args: string[]) => childProcess.spawnSync(process.execPath, [script, ...args], { cwd: repo.dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const run = (...args: string[]) =>
+    childProcess.spawnSync(process.execPath, [script, ...args], { cwd: repo.dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   t.is(run(packIdx).stdout, showIndex(repo, packIdx))
-  t.is(run().stdout, showIndex(repo, packIdx), 'without a path: the repository\'s pack index')
+  t.is(run().stdout, showIndex(repo, packIdx), "without a path: the repository's pack index")
   const { sha, offset } = objects[objects.length >> 1]
   const one = run(packIdx, sha)
   t.is(one.status, 0)
   t.regex(one.stdout, new RegExp(`^${offset} ${sha} \\([0-9a-f]{8}\\)\\n$`))
-  t.is(run(sha.toUpperCase()).stdout, one.stdout, 'without a path: looked up in the repository\'s packs')
+  t.is(run(sha.toUpperCase()).stdout, one.stdout, "without a path: looked up in the repository's packs")
   const missing = run(packIdx, '0'.repeat(40))
   t.is(missing.status, 1)
   t.regex(missing.stderr, /not in/)

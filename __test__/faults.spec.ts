@@ -39,19 +39,20 @@ test('at a mapping-count limit, the retry runs after the collected regions are r
   })
 })
 
-test('a directory beside cached windows of another file unmaps nothing and evicts nothing', (t) => files.scope((use) => {
-  // Windows of one granule, so that pages 0, 3 and 6 are three regions on every platform.
-  const file = use(files.patternedFile(8 * G, 'faults-dir'))
-  const manager = use(new SlidingWindowMapManager({ windowSize: G }))
-  const cached = [0, 3, 6].map((page) => {
-    using cursor = manager.makeCursor(file.path).useRegion(page * G + 1, 8)
-    return { page, ofs: cursor.region()!.ofsBegin(), bytes: cursor.map() }
-  })
-  t.is(manager.numFileHandles(), 3)
-  const evictions = manager.stats().evictions
-  const error = t.throws(() => manager.makeCursor(os.tmpdir()).useRegion(0)) as NodeJS.ErrnoException
-  t.is(typeof error.code, 'string')
-  t.is(manager.numFileHandles(), 3, 'the other file\'s windows stay mapped')
-  t.is(manager.stats().evictions, evictions)
-  for (const { page, ofs, bytes } of cached) files.sameBytes(t, bytes.subarray(0, 16), file.data.subarray(ofs, ofs + 16), `the window for page ${page}`)
-}))
+test('a directory beside cached windows of another file unmaps nothing and evicts nothing', (t) =>
+  files.scope((use) => {
+    // Windows of one granule, so that pages 0, 3 and 6 are three regions on every platform.
+    const file = use(files.patternedFile(8 * G, 'faults-dir'))
+    const manager = use(new SlidingWindowMapManager({ windowSize: G }))
+    const cached = [0, 3, 6].map((page) => {
+      using cursor = manager.makeCursor(file.path).useRegion(page * G + 1, 8)
+      return { page, ofs: cursor.region()!.ofsBegin(), bytes: cursor.map() }
+    })
+    t.is(manager.numFileHandles(), 3)
+    const evictions = manager.stats().evictions
+    const error = t.throws(() => manager.makeCursor(os.tmpdir()).useRegion(0)) as NodeJS.ErrnoException
+    t.is(typeof error.code, 'string')
+    t.is(manager.numFileHandles(), 3, "the other file's windows stay mapped")
+    t.is(manager.stats().evictions, evictions)
+    for (const { page, ofs, bytes } of cached) files.sameBytes(t, bytes.subarray(0, 16), file.data.subarray(ofs, ofs + 16), `the window for page ${page}`)
+  }))

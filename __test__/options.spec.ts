@@ -1,4 +1,4 @@
-// Manager options and introspection (API.md §3): `advice` is applied with madvise to every
+// Manager options and introspection: `advice` is applied with madvise to every
 // new region, `populate` prefaults every new region, and `stats()` counts exactly. The
 // kernel's view of our mappings (/proc/self/smaps, Linux only) shows what was applied.
 import test from 'ava'

@@ -20,7 +20,7 @@ truncatable('truncation under a mapping: zeros, then ERR_SMMAP_TRUNCATED, never 
   })
 })
 
-truncatable('issue 4.1 as written: 64 MiB mapped, truncated to 4 KiB, every lost page reads as zeros, then ERR_SMMAP_TRUNCATED', (t) => {
+truncatable('64 MiB mapped, truncated to 4 KiB, every lost page reads as zeros, then ERR_SMMAP_TRUNCATED', (t) => {
   const report = child.runFixture(t, 'truncate-64mib-child')
   t.log(`survived ${report.lostPagesReadAsZeros} faults (one per lost page)`)
   t.deepEqual(report, {

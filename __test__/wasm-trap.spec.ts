@@ -1,4 +1,4 @@
-// Issue 4.1: smmap's SIGBUS handler is chained, so V8's WebAssembly trap handler still turns an
+// smmap's SIGBUS handler is chained, so V8's WebAssembly trap handler still turns an
 // out-of-bounds memory access into a RuntimeError once ours is installed. In a child process,
 // since a failure is a crash.
 import test from 'ava'

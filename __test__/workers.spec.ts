@@ -35,5 +35,8 @@ test('four worker threads with their own managers read the same file correctly',
         }),
     ),
   )
-  t.deepEqual(results, [0, 1, 2, 3].map(() => ({ wrong: 0, length: file.data.length })))
+  t.deepEqual(
+    results,
+    [0, 1, 2, 3].map(() => ({ wrong: 0, length: file.data.length })),
+  )
 })

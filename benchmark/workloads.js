@@ -238,7 +238,9 @@ function passChunks(spec, size) {
     const start = clock()
     for (const chunk of buf.chunks(spec.chunk)) {
       sum += pageSum(chunk, chunk.length)
-      if (spec.sampleRss && (unsampled += chunk.length) >= SAMPLE_BYTES) {
+      if (!spec.sampleRss) continue
+      unsampled += chunk.length
+      if (unsampled >= SAMPLE_BYTES) {
         unsampled = 0
         rss.sample()
       }

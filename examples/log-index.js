@@ -314,7 +314,9 @@ function main(argv) {
     else for (const line of index.tail(n)) process.stdout.write(`${line}\n`)
     if (flags.has('--stats')) {
       const s = index.stats()
-      process.stderr.write(`${file}: ${index.size} bytes; ${s.misses} windows mapped, ${s.evictions} evicted, peak ${(s.peakMappedBytes / MiB).toFixed(1)} MiB mapped\n`)
+      process.stderr.write(
+        `${file}: ${index.size} bytes; ${s.misses} windows mapped, ${s.evictions} evicted, peak ${(s.peakMappedBytes / MiB).toFixed(1)} MiB mapped\n`,
+      )
     }
   } finally {
     index.close()

@@ -214,7 +214,12 @@ function toShaBytes(sha) {
 /** The `.idx` files of the repository around the current directory, biggest first. */
 function repositoryPackIndexes() {
   const dir = childProcess.execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-path', 'objects/pack'], { encoding: 'utf8' }).trim()
-  const indexes = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.idx')).map((name) => path.join(dir, name)) : []
+  const indexes = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((name) => name.endsWith('.idx'))
+        .map((name) => path.join(dir, name))
+    : []
   if (indexes.length === 0) {
     throw Object.assign(new Error(`no pack index in ${dir} (objects are loose until \`git gc\` packs them)`), { code: 'ERR_NO_PACK_INDEX' })
   }

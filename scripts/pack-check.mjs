@@ -104,14 +104,28 @@ function packPlatformPackage(work) {
 function typeCheck(project, pkgDir, moduleKind) {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
   const args = [
-    '--noEmit', '--strict', '--listFiles',
-    '--module', moduleKind, '--moduleResolution', moduleKind, '--target', 'es2022',
-    '--lib', 'es2022,esnext.disposable',
+    '--noEmit',
+    '--strict',
+    '--listFiles',
+    '--module',
+    moduleKind,
+    '--moduleResolution',
+    moduleKind,
+    '--target',
+    'es2022',
+    '--lib',
+    'es2022,esnext.disposable',
     // The consumer brings its own @types/node; here it is the repository's (no download).
-    '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node',
-    'typed-import.mts', 'typed-require.cts',
+    '--typeRoots',
+    path.join(ROOT, 'node_modules', '@types'),
+    '--types',
+    'node',
+    'typed-import.mts',
+    'typed-require.cts',
   ]
-  const listed = run(process.execPath, [tsc, ...args], project).split('\n').map((f) => path.resolve(project, f.trim()))
+  const listed = run(process.execPath, [tsc, ...args], project)
+    .split('\n')
+    .map((f) => path.resolve(project, f.trim()))
   const read = listed.filter((f) => f.startsWith(pkgDir + path.sep)).map((f) => path.relative(pkgDir, f))
   assert.ok(read.includes('index.d.mts') && read.includes('dist/index.d.ts'), `tsc (${moduleKind}) read both entry declarations: ${read}`)
   return read
@@ -158,7 +172,11 @@ function main() {
   }
   withTempDir('smmap-pack-check-', (work) => {
     const rootPacked = pack(ROOT, work)
-    assert.deepEqual(rootPacked.files.filter((f) => f.endsWith('.node')), [], 'the root tarball holds no .node file')
+    assert.deepEqual(
+      rootPacked.files.filter((f) => f.endsWith('.node')),
+      [],
+      'the root tarball holds no .node file',
+    )
     log(`root tarball ${path.basename(rootPacked.tarball)}: ${rootPacked.files.join(', ')}`)
     const platformPacked = packPlatformPackage(work)
     log(`platform tarball ${path.basename(platformPacked.tarball)}: ${platformPacked.files.join(', ')}`)

@@ -26,20 +26,22 @@ const firstSeed = process.env.SMMAP_TEST_SEED ? Number(process.env.SMMAP_TEST_SE
 const sums = { ops: 0, rounds: 0, cursorsMade: 0, buffersMade: 0, hits: 0, misses: 0, evictions: 0, limitErrors: 0, bytesVerified: 0 }
 const started = Date.now()
 async function main() {
-for (let round = 0; sums.ops < total; round++) {
-  const seed = (firstSeed + round * 0x9e3779b9) >>> 0
-  const ops = Math.min(perRound, total - sums.ops)
-  let result
-  try {
-    result = await runStress({ seed, ops })
-  } catch (error) {
-    console.error(`soak: round ${round} failed after ${sums.ops} operations in earlier rounds\n${error.message}`)
-    process.exit(1)
+  for (let round = 0; sums.ops < total; round++) {
+    const seed = (firstSeed + round * 0x9e3779b9) >>> 0
+    const ops = Math.min(perRound, total - sums.ops)
+    let result
+    try {
+      result = await runStress({ seed, ops })
+    } catch (error) {
+      console.error(`soak: round ${round} failed after ${sums.ops} operations in earlier rounds\n${error.message}`)
+      process.exit(1)
+    }
+    sums.rounds++
+    for (const key of Object.keys(sums)) if (key !== 'rounds') sums[key] += result[key]
+    console.log(
+      `round ${round} seed ${seed}: ${result.ops} ops in ${result.ms} ms (${result.misses} maps, ${result.evictions} evictions, ${result.limitErrors} limit errors); ${sums.ops}/${total}`,
+    )
   }
-  sums.rounds++
-  for (const key of Object.keys(sums)) if (key !== 'rounds') sums[key] += result[key]
-  console.log(`round ${round} seed ${seed}: ${result.ops} ops in ${result.ms} ms (${result.misses} maps, ${result.evictions} evictions, ${result.limitErrors} limit errors); ${sums.ops}/${total}`)
-}
-console.log(`soak passed: ${JSON.stringify({ ...sums, seconds: Math.round((Date.now() - started) / 1000) })}`)
+  console.log(`soak passed: ${JSON.stringify({ ...sums, seconds: Math.round((Date.now() - started) / 1000) })}`)
 }
 main()

@@ -1,5 +1,5 @@
 // The bad-input sweep's tables: the values every parameter is tried with, and, per kind of
-// parameter, what API.md says (or, where it is silent, what Node does) about each value.
+// parameter, what the README documents (or, where it is silent, what Node does) about each value.
 
 /**
  * What a call is expected to do: return (`'ok'`); return or throw ERR_SMMAP_CLOSED
@@ -42,11 +42,11 @@ export const VALUES: Array<[string, unknown]> = [
 ]
 
 /**
- * The kinds of parameter in API.md §1, each mapping a value to what the call must do with it
+ * The kinds of parameter in the public API, each mapping a value to what the call must do with it
  * (`'ok'`: accepted; the call then does whatever the state allows).
  */
 export const KINDS = {
-  /** Offsets: a non-negative safe integer (§4 row 2). */
+  /** Offsets: a non-negative safe integer (error table). */
   offset: (v: unknown): Expected => (typeof v !== 'number' ? TYPE : Number.isSafeInteger(v) && v >= 0 ? OK : RANGE),
   /** Sizes: an offset or Infinity ("as much as there is"). */
   size: (v: unknown): Expected => (v === Infinity ? OK : KINDS.offset(v)),
@@ -54,12 +54,12 @@ export const KINDS = {
   integer: (v: unknown): Expected => (typeof v !== 'number' ? TYPE : Number.isSafeInteger(v) ? OK : RANGE),
   /** Window limits and region offsets that smmap compares with sys.maxsize: also ±Infinity. */
   windowNumber: (v: unknown): Expected => (v === Infinity || v === -Infinity ? OK : KINDS.integer(v)),
-  /** fs open flags: a 32-bit integer (silent in §4; Node's fs.open says ERR_OUT_OF_RANGE too). */
+  /** fs open flags: a 32-bit integer (the error table is silent; Node's fs.open says ERR_OUT_OF_RANGE too). */
   flags: (v: unknown): Expected => (typeof v !== 'number' ? TYPE : Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 ? OK : RANGE),
   boolean: (v: unknown): Expected => (typeof v === 'boolean' ? OK : TYPE),
   string: (v: unknown): Expected => (typeof v === 'string' ? OK : TYPE),
   /**
-   * A path or fd. Silent in §4 for '' and numbers that are no fd: '' is refused up front (Node's
+   * A path or fd. The error table is silent for '' and numbers that are no fd: '' is refused up front (Node's
    * fs would fail at open with ENOENT; a cursor does no I/O until used), as a TypeError.
    */
   pathOrFd: (v: unknown): Expected => {
@@ -70,9 +70,15 @@ export const KINDS = {
   /** Buffer-like positions (slice, copy, indexOf): any number, coerced as Buffer does; not a number is a TypeError. */
   position: (v: unknown): Expected => (typeof v === 'number' ? OK : TYPE),
   /** An optional instance (`undefined` and `null` mean none). */
-  optional: (Class: Function) => (v: unknown): Expected => (v === null || v === undefined || v instanceof Class ? OK : TYPE),
+  optional:
+    (Class: abstract new (...args: never[]) => unknown) =>
+    (v: unknown): Expected =>
+      v === null || v === undefined || v instanceof Class ? OK : TYPE,
   /** A required instance. */
-  instance: (Class: Function) => (v: unknown): Expected => (v instanceof Class ? OK : TYPE),
+  instance:
+    (Class: abstract new (...args: never[]) => unknown) =>
+    (v: unknown): Expected =>
+      v instanceof Class ? OK : TYPE,
 }
 
 /** Whether `error` (or a normal return, `error === undefined`) is what `expected` allows. */
@@ -80,8 +86,9 @@ export function matches(expected: Expected, threw: boolean, error: unknown): boo
   const code = (error as { code?: unknown } | undefined)?.code
   if (expected === 'ok') return !threw
   if (expected === 'ok-or-closed') return !threw || code === 'ERR_SMMAP_CLOSED'
-  // The system's error as fs gives it, or §4's RangeError for an empty file (fd 0 may be /dev/null).
-  if (expected === 'ok-or-system') return !threw || (error instanceof Error && typeof code === 'string' && (/^E[A-Z]+$/.test(code) || code === 'ERR_OUT_OF_RANGE'))
+  // The system's error as fs gives it, or the error table's RangeError for an empty file (fd 0 may be /dev/null).
+  if (expected === 'ok-or-system')
+    return !threw || (error instanceof Error && typeof code === 'string' && (/^E[A-Z]+$/.test(code) || code === 'ERR_OUT_OF_RANGE'))
   return threw && error instanceof expected.instanceOf && code === expected.code
 }
 

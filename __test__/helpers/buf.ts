@@ -40,9 +40,7 @@ function outcome(fn: () => unknown): Outcome {
 
 /** A readable form of an argument list (numbers like -0, NaN and Infinity kept apart). */
 function showArgs(args: readonly unknown[]): string {
-  return `(${args
-    .map((a) => (typeof a === 'bigint' ? `${a}n` : typeof a === 'string' ? JSON.stringify(a) : Object.is(a, -0) ? '-0' : String(a)))
-    .join(', ')})`
+  return `(${args.map((a) => (typeof a === 'bigint' ? `${a}n` : typeof a === 'string' ? JSON.stringify(a) : Object.is(a, -0) ? '-0' : String(a))).join(', ')})`
 }
 
 /** Calls `name` on a SlidingWindowMapBuffer (typed loosely: the readers are looked up by name). */

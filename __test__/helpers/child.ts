@@ -16,12 +16,13 @@ export interface FixtureOptions {
  * and returns the report it printed.
  * @example const report = runFixture(t, 'truncate-child')
  */
-export function runFixture (t: ExecutionContext, name: string, options: FixtureOptions = {}): any {
+export function runFixture(t: ExecutionContext, name: string, options: FixtureOptions = {}): any {
   const script = path.join(__dirname, '..', 'fixtures', `${name}.js`)
   const env = { ...process.env, ...options.env }
-  const child = options.maxOpenFiles === undefined
-    ? spawnSync(process.execPath, [script], { encoding: 'utf8', env })
-    : spawnSync('sh', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$1"`, process.execPath, script], { encoding: 'utf8', env })
+  const child =
+    options.maxOpenFiles === undefined
+      ? spawnSync(process.execPath, [script], { encoding: 'utf8', env })
+      : spawnSync('sh', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$1"`, process.execPath, script], { encoding: 'utf8', env })
   t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
   t.is(child.status, 0, child.stderr)
   return JSON.parse(child.stdout)

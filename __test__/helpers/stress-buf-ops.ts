@@ -1,6 +1,6 @@
 // The stress engine's SlidingWindowMapBuffer operations: construction, at, slice, copy, the
 // fixed-width readers, indexOf and chunks, each compared with what Buffer gives on the file's
-// bytes (API.md §2, §3).
+// bytes.
 import smmap = require('smmap')
 import * as check from './stress-check'
 import { allowLimit, bufferData, int, pick, READERS, remember, verify, type Ctx, type ManagerState, type Op, type TrackedBuffer } from './stress-ops'
@@ -23,7 +23,8 @@ function expectCode(what: string, fn: () => unknown, code: string): void {
 
 export const bufferOps: Op[] = [
   {
-    name: 'new SlidingWindowMapBuffer', weight: 3,
+    name: 'new SlidingWindowMapBuffer',
+    weight: 3,
     run(ctx, m) {
       const file = int(ctx, 0, ctx.files.length - 1)
       const { key, size: fileSize } = ctx.files[file]
@@ -31,7 +32,11 @@ export const bufferOps: Op[] = [
       const offset = ctx.rand() < 0.9 ? int(ctx, 0, fileSize - 1) : fileSize + int(ctx, 0, 100)
       const size = ctx.rand() < 0.5 ? Infinity : int(ctx, 1, 3 << 20)
       if (offset >= fileSize) {
-        expectCode(`new SlidingWindowMapBuffer(cursor, ${offset}) past the end`, () => new smmap.SlidingWindowMapBuffer(cursor, offset, size), 'ERR_OUT_OF_RANGE')
+        expectCode(
+          `new SlidingWindowMapBuffer(cursor, ${offset}) past the end`,
+          () => new smmap.SlidingWindowMapBuffer(cursor, offset, size),
+          'ERR_OUT_OF_RANGE',
+        )
         return
       }
       // Make room first: letting go of a region after the miss would leave it unused over the budget.
@@ -45,7 +50,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.at', weight: 5,
+    name: 'buffer.at',
+    weight: 5,
     run(ctx, m) {
       if (m.buffers.length === 0) return
       const b = pick(ctx, m.buffers)
@@ -61,7 +67,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.slice', weight: 5,
+    name: 'buffer.slice',
+    weight: 5,
     run(ctx, m) {
       const b = live(ctx, m)
       if (b === null) return
@@ -75,7 +82,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.copy', weight: 4,
+    name: 'buffer.copy',
+    weight: 4,
     run(ctx, m) {
       const b = live(ctx, m)
       if (b === null) return
@@ -93,7 +101,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer reader', weight: 5,
+    name: 'buffer reader',
+    weight: 5,
     run(ctx, m) {
       const b = live(ctx, m)
       if (b === null) return
@@ -109,7 +118,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.indexOf', weight: 2,
+    name: 'buffer.indexOf',
+    weight: 2,
     run(ctx, m) {
       const b = live(ctx, m)
       if (b === null) return
@@ -124,7 +134,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.chunks', weight: 2,
+    name: 'buffer.chunks',
+    weight: 2,
     run(ctx, m) {
       const b = live(ctx, m)
       if (b === null) return
@@ -143,7 +154,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.endAccess', weight: 1,
+    name: 'buffer.endAccess',
+    weight: 1,
     run(ctx, m) {
       if (m.buffers.length === 0) return
       const b = pick(ctx, m.buffers)
@@ -155,7 +167,8 @@ export const bufferOps: Op[] = [
     },
   },
   {
-    name: 'buffer.beginAccess', weight: 1,
+    name: 'buffer.beginAccess',
+    weight: 1,
     run(ctx, m) {
       if (m.buffers.length === 0) return
       const b = pick(ctx, m.buffers)

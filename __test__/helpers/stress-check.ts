@@ -1,4 +1,4 @@
-// The invariants the stress engine checks after every step (API.md §2 and §3), reading the
+// The invariants the stress engine checks after every step, reading the
 // manager's bookkeeping through its internal native handle: the published types leave the
 // internals out, so they are described here.
 import fs = require('node:fs')

@@ -641,7 +641,10 @@ test('a buffer over an fd reads the same bytes as one over the path', (t) => {
   t.is(byFd.cursor()!.fd(), fd.fd)
 })
 
-test("a buffer made after its file grew or shrank has the file's current length and bytes", (t) => {
+// Windows refuses to rewrite a file while a view of it is mapped.
+const resizable = process.platform === 'win32' ? test.skip : test
+
+resizable("a buffer made after its file grew or shrank has the file's current length and bytes", (t) => {
   using file = files.patternedFile(3 * 4096 + 10, 'buf-resized')
   using manager = new SlidingWindowMapManager({ windowSize: 4 * 4096 })
   using first = new SlidingWindowMapBuffer(manager.makeCursor(file.path))

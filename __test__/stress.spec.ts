@@ -22,6 +22,9 @@ test("200,000 random operations keep every invariant and read only the files' by
   t.true(result.evictions > 0, 'the budgets evicted regions')
   t.true(result.limitErrors > 0, 'maxOpenHandles was reached')
   t.true(result.staleViewsChecked > 0)
-  t.true(result.asyncChecked > 0, 'views were handed to zlib and fs.write while windows were let go of')
-  t.true(result.filesReplaced > 0, 'files were replaced at their paths under the readers')
+  // Windows unmaps let-go windows at once and refuses to replace a mapped file: neither runs there.
+  if (files.windowsOutliveUse) {
+    t.true(result.asyncChecked > 0, 'views were handed to zlib and fs.write while windows were let go of')
+    t.true(result.filesReplaced > 0, 'files were replaced at their paths under the readers')
+  }
 })

@@ -226,6 +226,17 @@ export interface ReadStreamOptions {
   signal?: AbortSignal
 }
 
+/**
+ * Where a let-go window's Buffers are emptied (Windows), chunks handed to code that runs later
+ * are copies: a stream or an async loop cannot say when its consumer is done with a chunk.
+ */
+const CHUNKS_ARE_VIEWS: boolean = native.mappingsOutliveUse()
+
+/** The chunks of `[from, to)` as asynchronous consumers may keep them (see CHUNKS_ARE_VIEWS). */
+function* heldChunks(buf: SlidingWindowMapBuffer, from: number, to: number, chunkSize: number): Generator<Buffer, void, undefined> {
+  for (const chunk of buf._chunks(from, to, chunkSize)) yield CHUNKS_ARE_VIEWS ? chunk : Buffer.from(chunk)
+}
+
 /** A Readable of `[start, end]`; its chunks keep their bytes however long a consumer holds them. */
 export function createReadStream(buf: SlidingWindowMapBuffer, options: ReadStreamOptions = {}): Readable {
   if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
@@ -234,7 +245,7 @@ export function createReadStream(buf: SlidingWindowMapBuffer, options: ReadStrea
   if (end !== Infinity) checkInt('end', end, 0, Number.MAX_SAFE_INTEGER)
   if (start > end) throw outOfRange('start', `<= "end" (here: ${end})`, start)
   checkInt('highWaterMark', highWaterMark, 1, Number.MAX_SAFE_INTEGER)
-  const chunks = buf._chunks(Math.min(start, buf.length), Math.min(end + 1, buf.length), highWaterMark)
+  const chunks = heldChunks(buf, Math.min(start, buf.length), Math.min(end + 1, buf.length), highWaterMark)
   return new Readable({
     highWaterMark,
     signal,
@@ -297,7 +308,7 @@ export async function* chunksAsync(buf: SlidingWindowMapBuffer, chunkSize: numbe
     await ready
     ready = prefetch(buf, pos + step, pos + 2 * step)
     ready.catch(() => {}) // awaited on the next step; a close meanwhile ends the loop there
-    yield* buf._chunks(pos, Math.min(pos + step, buf.length), chunkSize)
+    yield* heldChunks(buf, pos, Math.min(pos + step, buf.length), chunkSize)
   }
   await ready
 }

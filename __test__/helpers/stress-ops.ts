@@ -329,6 +329,7 @@ const cursorOps: Op[] = [
     name: 'replace a file',
     weight: 1,
     run(ctx) {
+      if (process.platform === 'win32') return // Windows refuses to replace a mapped file
       // Files under 1 MiB: rewriting the big ones a few thousand times would only cost time.
       const paths = ctx.files.map((f, i) => [f.key, i] as const).filter(([key, i]) => typeof key === 'string' && ctx.files[i].size < 1 << 20)
       const [key, f] = pick(ctx, paths) as readonly [string, number]

@@ -49,6 +49,13 @@ pub fn is_64_bit() -> bool {
     smmap_core::is_64_bit()
 }
 
+/// Whether a Buffer keeps its window mapped after the manager lets it go (false on Windows,
+/// where let-go windows are unmapped at once and their Buffers emptied).
+#[napi]
+pub fn mappings_outlive_use() -> bool {
+    smmap_core::MAPPINGS_MAY_OUTLIVE_USE
+}
+
 #[napi]
 pub fn align_to_mmap(num: f64, round_up: bool) -> f64 {
     i64_to_js(smmap_core::align_to_mmap(to_i64(num), round_up))

@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::Either;
 use napi::{sys, Env};
 use napi_derive::napi;
-use smmap_core::Region;
+use smmap_core::{Region, MAPPINGS_MAY_OUTLIVE_USE};
 
 use crate::errors::throw;
 use crate::numbers::{to_js, to_u64};
@@ -102,12 +102,13 @@ impl NativeRegion {
     }
 
     /// Lets the mapping go: unmapped now if no Buffer over it was handed out (its view
-    /// emptied), else when the last one is collected (see `view.rs`). Idempotent.
+    /// emptied), else when the last one is collected (see `view.rs`). On Windows always now,
+    /// since a live mapping would keep the user from deleting or rewriting the file. Idempotent.
     #[napi]
     pub fn release(&mut self) {
         let (view, region) = (self.view.take(), self.mapped.take());
         match (view, region) {
-            (Some(view), Some(region)) if view.exposed => {
+            (Some(view), Some(region)) if view.exposed && MAPPINGS_MAY_OUTLIVE_USE => {
                 view.bequeath(region, Retained::default())
             }
             (Some(view), region) => {

@@ -36,14 +36,17 @@ pub fn allocation_granularity() -> u64 {
 /// A read-only open that lets other processes read, write, rename and delete the file, as
 /// POSIX does; Windows itself refuses truncation and deletion while a view exists
 /// (`forceMapHandleRemovalWin` lifts that). Caller flags do not apply to `CreateFileW`.
+/// `FILE_FLAG_BACKUP_SEMANTICS` lets a directory open too (as libuv opens it), so that it is
+/// refused as `EISDIR` by [`check_mappable`] rather than as an access error by the open.
 pub fn open_options(_flags: i32) -> OpenOptions {
     use windows_sys::Win32::Storage::FileSystem::{
-        FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+        FILE_FLAG_BACKUP_SEMANTICS, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
     };
     let mut options = OpenOptions::new();
     options
         .read(true)
-        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS);
     options
 }
 

@@ -57,11 +57,12 @@ pub fn read_only_open_flags(flags: i32) -> i32 {
     flags & !(libc::O_TRUNC | libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_RDWR)
 }
 
-/// Refuses what cannot be mapped: a directory is `EISDIR` (ERROR_DIRECTORY_NOT_SUPPORTED
-/// maps to it in libuv); other kinds are left to the mapping call.
+/// Refuses what cannot be mapped: a directory is `EISDIR`, given as ERROR_INVALID_FUNCTION,
+/// the error reading a directory handle gives and the one every libuv translates to EISDIR;
+/// other kinds are left to the mapping call.
 pub fn check_mappable(file_type: std::fs::FileType) -> io::Result<()> {
     if file_type.is_dir() {
-        return Err(io::Error::from_raw_os_error(336));
+        return Err(io::Error::from_raw_os_error(1));
     }
     Ok(())
 }

@@ -4,9 +4,10 @@
 //! read it, so its pages are given back and the region goes to the view's finalizer, which
 //! unmaps it when V8 collects the last view (see `view.rs`); only a forced removal empties
 //! such views and unmaps at once, and so does every removal on Windows, where a live mapping
-//! would keep the user from deleting or rewriting the file. Either way its id goes into the mailbox, so the facade stops using it. The
-//! core calls this at the moment it retires a region, so by the time a core call returns (or
-//! retries a refused mapping) every region no view reaches is really unmapped.
+//! would keep the user from deleting or rewriting the file. Either way its id goes into the
+//! mailbox, so the facade stops using it. The core calls this at the moment it retires a
+//! region, so by the time a core call returns (or retries a refused mapping) every region no
+//! view reaches is really unmapped.
 
 use std::collections::HashMap;
 

@@ -291,6 +291,36 @@ test('for await and chunksAsync() cover the buffer in order, reading ahead off t
   t.throws(() => buf.chunksAsync(0), { code: 'ERR_OUT_OF_RANGE' })
 })
 
+test('for await gives the event loop a turn at least every MiB, even when nothing waits for the disk', async (t) => {
+  const file = files.patternedFile(6 * 1024 * 1024 + 17, 'dropin-turns')
+  const manager = new SlidingWindowMapManager()
+  try {
+    const buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+    // A counter bumped by a chain of immediates: it moves only when the loop gets a turn.
+    let turns = 0
+    let running = true
+    const tick = () => {
+      turns++
+      if (running) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const parts: Buffer[] = []
+    let turnsAtFirstChunk = -1
+    for await (const chunk of buf.chunksAsync(64 * 1024)) {
+      if (turnsAtFirstChunk < 0) turnsAtFirstChunk = turns
+      parts.push(Buffer.from(chunk))
+    }
+    running = false
+    files.sameBytes(t, Buffer.concat(parts), file.data)
+    // 6 MiB in 64 KiB chunks: a turn after each full MiB, so at least 6 beyond the first chunk.
+    t.true(turns - turnsAtFirstChunk >= 6, `${turns - turnsAtFirstChunk} turns of the event loop during the scan`)
+    buf.endAccess()
+  } finally {
+    manager.close()
+    file.remove()
+  }
+})
+
 // Serial: it counts this process's open descriptors, which concurrent tests change.
 test.serial(
   'prefetch() resolves with the range in memory, rejects ERR_SMMAP_CLOSED when the manager closes first, and collect/close meanwhile is safe',

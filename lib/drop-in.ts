@@ -4,6 +4,7 @@
 // and the errors Buffer or fs gives for the same bytes and arguments, across windows. The class
 // (lib/buf.ts) delegates to these functions; everything here goes through its methods.
 import { Readable } from 'node:stream'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { SlidingWindowMapBuffer } from './buf'
 import native = require('./native')
 import { checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
@@ -297,6 +298,13 @@ export async function prefetch(buf: SlidingWindowMapBuffer, start?: unknown, end
 const AHEAD = 8 << 20
 
 /**
+ * Bytes the asynchronous iterator hands out between turns of the event loop. Its awaits alone
+ * do not give timers and I/O a turn: a read-ahead that is already done resolves as a microtask,
+ * so without a turn a fast consumer would hold the loop for whole stretches of the file.
+ */
+const TURN = 1 << 20
+
+/**
  * The buffer's chunks, in order, while the next stretch of the file is read into the page cache
  * off the JavaScript thread: the caller's work on one stretch overlaps the disk's on the next,
  * and touching a chunk's pages never waits for the disk.
@@ -308,7 +316,15 @@ export async function* chunksAsync(buf: SlidingWindowMapBuffer, chunkSize: numbe
     await ready
     ready = prefetch(buf, pos + step, pos + 2 * step)
     ready.catch(() => {}) // awaited on the next step; a close meanwhile ends the loop there
-    yield* heldChunks(buf, pos, Math.min(pos + step, buf.length), chunkSize)
+    let sinceTurn = 0
+    for (const chunk of heldChunks(buf, pos, Math.min(pos + step, buf.length), chunkSize)) {
+      yield chunk
+      sinceTurn += chunk.length
+      if (sinceTurn >= TURN) {
+        sinceTurn = 0
+        await nextTurn()
+      }
+    }
   }
   await ready
 }

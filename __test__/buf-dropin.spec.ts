@@ -321,6 +321,38 @@ test('for await gives the event loop a turn at least every MiB, even when nothin
   }
 })
 
+test('createReadStream() into a synchronous consumer gives the event loop a turn at least every MiB', async (t) => {
+  const file = files.patternedFile(6 * 1024 * 1024 + 17, 'dropin-stream-turns')
+  const manager = new SlidingWindowMapManager()
+  try {
+    const buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+    let turns = 0
+    let running = true
+    const tick = () => {
+      turns++
+      if (running) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const parts: Buffer[] = []
+    let turnsAtFirstChunk = -1
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (turnsAtFirstChunk < 0) turnsAtFirstChunk = turns
+        parts.push(chunk)
+        done()
+      },
+    })
+    await pipeline(buf.createReadStream({ highWaterMark: 64 * 1024 }), sink)
+    running = false
+    files.sameBytes(t, Buffer.concat(parts), file.data)
+    t.true(turns - turnsAtFirstChunk >= 6, `${turns - turnsAtFirstChunk} turns of the event loop during the stream`)
+    buf.endAccess()
+  } finally {
+    manager.close()
+    file.remove()
+  }
+})
+
 // Serial: it counts this process's open descriptors, which concurrent tests change.
 test.serial(
   'prefetch() resolves with the range in memory, rejects ERR_SMMAP_CLOSED when the manager closes first, and collect/close meanwhile is safe',

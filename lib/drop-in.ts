@@ -247,16 +247,26 @@ export function createReadStream(buf: SlidingWindowMapBuffer, options: ReadStrea
   if (start > end) throw outOfRange('start', `<= "end" (here: ${end})`, start)
   checkInt('highWaterMark', highWaterMark, 1, Number.MAX_SAFE_INTEGER)
   const chunks = heldChunks(buf, Math.min(start, buf.length), Math.min(end + 1, buf.length), highWaterMark)
+  let sinceTurn = 0
   return new Readable({
     highWaterMark,
     signal,
     read() {
-      try {
-        const next = chunks.next()
-        this.push(next.done ? null : next.value)
-      } catch (error) {
-        this.destroy(error as Error)
+      const produce = () => {
+        if (this.destroyed) return
+        try {
+          const next = chunks.next()
+          if (!next.done) sinceTurn += next.value.length
+          this.push(next.done ? null : next.value)
+        } catch (error) {
+          this.destroy(error as Error)
+        }
       }
+      // A synchronous consumer would otherwise pull the whole range without the event loop
+      // getting a turn (see TURN).
+      if (sinceTurn < TURN) return produce()
+      sinceTurn = 0
+      setImmediate(produce)
     },
   })
 }

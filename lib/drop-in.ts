@@ -233,6 +233,14 @@ export interface ReadStreamOptions {
  */
 const CHUNKS_ARE_VIEWS: boolean = native.mappingsOutliveUse()
 
+/**
+ * Bytes the asynchronous iterator and streams hand out between turns of the event loop.
+ * Awaits alone do not give timers and I/O a turn: a read-ahead that is already done resolves
+ * as a microtask, so without a turn a fast consumer would hold the loop for whole stretches
+ * of the file.
+ */
+const TURN = 1 << 20
+
 /** The chunks of `[from, to)` as asynchronous consumers may keep them (see CHUNKS_ARE_VIEWS). */
 function* heldChunks(buf: SlidingWindowMapBuffer, from: number, to: number, chunkSize: number): Generator<Buffer, void, undefined> {
   for (const chunk of buf._chunks(from, to, chunkSize)) yield CHUNKS_ARE_VIEWS ? chunk : Buffer.from(chunk)
@@ -306,13 +314,6 @@ export async function prefetch(buf: SlidingWindowMapBuffer, start?: unknown, end
 
 /** How far ahead the asynchronous iterator reads, at least. */
 const AHEAD = 8 << 20
-
-/**
- * Bytes the asynchronous iterator hands out between turns of the event loop. Its awaits alone
- * do not give timers and I/O a turn: a read-ahead that is already done resolves as a microtask,
- * so without a turn a fast consumer would hold the loop for whole stretches of the file.
- */
-const TURN = 1 << 20
 
 /**
  * The buffer's chunks, in order, while the next stretch of the file is read into the page cache

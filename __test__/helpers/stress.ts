@@ -197,14 +197,17 @@ function checkStaleView(ctx: Ctx): void {
   const v = ctx.stale[Math.floor(ctx.rand() * ctx.stale.length)]
   ctx.staleViewsChecked++
   const mapped = check.isMapped(v.manager, v.region)
-  const state = mapped ? 'mapped' : 'let go'
+  checkView(ctx, v, mapped, Math.floor(ctx.rand() * v.length), `a view of ${mapped ? 'mapped' : 'let go'} region ${v.region}`)
+}
+
+/** A held view: its length and byte `at` are the file's, unless it was let go of on Windows, which empties it. */
+function checkView(ctx: Ctx, v: Ctx['stale'][number], mapped: boolean, at: number, what: string): void {
   if (!mapped && !files.windowsOutliveUse) {
-    check.expectEqual(`length of a view of let-go region ${v.region} (Windows empties it)`, v.view.length, 0)
+    check.expectEqual(`length of ${what} (Windows empties it)`, v.view.length, 0)
     return
   }
-  check.expectEqual(`length of a view of ${state} region ${v.region}`, v.view.length, v.length)
-  const at = Math.floor(ctx.rand() * v.length)
-  check.expectEqual(`byte ${at} of a view of ${state} region ${v.region}`, v.view[at], ctx.files[v.file].data[v.ofs + at])
+  check.expectEqual(`length of ${what}`, v.view.length, v.length)
+  check.expectEqual(`byte ${at} of ${what}`, v.view[at], ctx.files[v.file].data[v.ofs + at])
 }
 
 /** Lets go of everything and collects; the views still held keep their bytes, and are dropped. */
@@ -218,13 +221,6 @@ function finish(ctx: Ctx, managers: ManagerState[]): void {
     check.expectEqual(`${m.name} numOpenFiles() after collect()`, m.manager.numOpenFiles(), 0)
     check.expectEqual(`${m.name} mappedMemorySize() after collect()`, m.manager.mappedMemorySize(), 0)
   }
-  for (const v of ctx.stale) {
-    if (!files.windowsOutliveUse) {
-      check.expectEqual('length of a view after collect() (Windows empties it)', v.view.length, 0)
-      continue
-    }
-    check.expectEqual('length of a view after collect()', v.view.length, v.length)
-    check.expectEqual('first byte of a view after collect()', v.view[0], ctx.files[v.file].data[v.ofs])
-  }
+  for (const v of ctx.stale) checkView(ctx, v, false, 0, 'a view after collect()')
   ctx.stale.length = 0
 }

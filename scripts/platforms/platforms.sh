@@ -18,6 +18,8 @@
 #   bash scripts/platforms/platforms.sh all                    setup + build + test everything
 #   bash scripts/platforms/platforms.sh setup|build|test [PLATFORM...]
 #   bash scripts/platforms/platforms.sh clean                  remove the foreign binaries
+#   bash scripts/platforms/platforms.sh check                  exit 0 if this machine can run it,
+#                                                              else say why and exit 3
 # Env: SMMAP_SKIP_PLATFORMS=1 (do nothing), PLAT_WORK (default /tmp/smmap-platforms),
 # NODE_VERSION (20.20.2), MUSL_NODE_VERSION (22.20.0: PyPI's musl builds of 20.x stop below
 # ava's ^20.19), ZIG_VERSION (0.14.1, as the workflow), NICE ("nice -n 19"), PLAT_AVA_ARGS.
@@ -333,9 +335,20 @@ test_darwin() {
 test_lint() { :; }
 
 # ---------------------------------------------------------------- main
+# What the machine itself must allow; everything else the setup installs from the registries,
+# and a failure there is a failure, not a reason to skip.
+machine_allows() {
+  [ "$(id -u)" = 0 ] || { echo "not root (apt-get and binfmt_misc need it)"; return 1; }
+  command -v apt-get >/dev/null || { echo "no apt-get to install Wine and qemu-user with"; return 1; }
+  python3 -m pip --version >/dev/null 2>&1 || { echo "no python3 pip to fetch zig and musl Node with"; return 1; }
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null ||
+    { echo "binfmt_misc cannot be mounted (an unprivileged container?), so arm64 Node cannot start its workers"; return 1; }
+}
+
 cmd=${1:-all}; shift || true
 platforms=("$@"); [ ${#platforms[@]} -eq 0 ] && platforms=("${ALL[@]}")
-[ "$(id -u)" = 0 ] || { echo "test:platforms needs root (apt-get, binfmt_misc); SMMAP_SKIP_PLATFORMS=1 skips it" >&2; exit 2; }
+if [ "$cmd" = check ]; then why=$(machine_allows) && exit 0; echo "$why"; exit 3; fi
+why=$(machine_allows) || { echo "test:platforms cannot run here: $why; SMMAP_SKIP_PLATFORMS=1 skips it" >&2; exit 2; }
 mkdir -p "$WORK" "$RESULTS"
 
 do_setup() {
@@ -381,7 +394,7 @@ case $cmd in
     # undo the binfmt_misc registration this script made (a kernel-wide setting)
     if [ -e /proc/sys/fs/binfmt_misc/smmap-qemu-aarch64 ]; then echo -1 > /proc/sys/fs/binfmt_misc/smmap-qemu-aarch64; fi
     exit 0 ;;
-  *) echo "usage: $0 setup|build|test|all|clean [${ALL[*]}]" >&2; exit 2 ;;
+  *) echo "usage: $0 setup|build|test|all|clean|check [${ALL[*]}]" >&2; exit 2 ;;
 esac
 summary
 exit $FAILED

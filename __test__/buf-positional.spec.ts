@@ -54,6 +54,28 @@ test('a third read near the previous far reads maps a window, and later reads th
   t.is(manager.stats().hits, hits, 'and no native call')
 })
 
+test('far reads follow the buffer to the file its latest beginAccess names, and survive its window being let go of', (t) => {
+  using first = files.patternedFile(SIZE, 'positional-first')
+  // The same pattern shifted by 5 bytes: every 4-byte value differs from the first file's.
+  using second = files.tempFile(files.pattern(SIZE, 5), 'positional-second')
+  using manager = new SlidingWindowMapManager({ windowSize: 65536, maxMemorySize: 2 * 65536 })
+  const buf = new SlidingWindowMapBuffer(manager.makeCursor(first.path))
+  const probes = [SIZE - 4, 1024 * 1024 + 65535, 2 * 1024 * 1024 + 3, 3 * 1024 * 1024 - 2]
+  const read = (data: Buffer) => probes.every((ofs) => buf.readUInt32LE(ofs) === data.readUInt32LE(ofs))
+  t.true(read(first.data), 'the first file')
+  t.true(buf.beginAccess(manager.makeCursor(second.path)))
+  t.true(read(second.data), 'the second file, through its own descriptor')
+  // Access restarted on the first file; its cursor's region is then collected out from under
+  // the buffer (endAccess, collect), which closes the descriptor reads went through.
+  t.true(buf.beginAccess(manager.makeCursor(first.path)))
+  t.true(read(first.data), 'the first file again')
+  buf.endAccess()
+  manager.collect()
+  t.is(manager.numOpenFiles(), 0, 'no descriptor held')
+  t.true(buf.beginAccess(buf.cursor()!, 0))
+  t.true(read(first.data), 'after its descriptor was closed and the file opened again')
+})
+
 test('fd-keyed buffers read positionally through the caller fd and never close it', (t) => {
   using file = files.patternedFile(SIZE, 'positional-fd')
   using fd = files.openFd(file.path)

@@ -80,6 +80,11 @@ export class SlidingWindowMapBuffer {
   #asideAt = 0
   /** The mapped region `#readAside` returned, to check after the read (null: a copy). */
   #asideRegion: MapRegion | null = null
+  /**
+   * The handle positional reads go through without a manager call: undefined until asked for,
+   * null where the manager holds no descriptor for the file (an fd key: `readAt` serves).
+   */
+  #reader: native.ExternalObject<'ReadHandle'> | null | undefined = undefined
 
   constructor(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0) {
     if (cursor === undefined || cursor === null) return
@@ -121,6 +126,7 @@ export class SlidingWindowMapBuffer {
       this.#cursor?.unuseRegion()
       this.#cursor = cursor
     }
+    this.#reader = undefined
     const current = this.#cursor
     if (current === null || !current.isAssociated()) return false
     // A new access starts on the file at the path now, as a new buffer would, and stays on it.
@@ -138,6 +144,7 @@ export class SlidingWindowMapBuffer {
   /** Lets go of the cursor's region; the length becomes 0. Idempotent. */
   endAccess(): void {
     this.#length = 0
+    this.#reader = undefined
     if (this.#cursor === null) return
     this.#cursor.unuseRegion()
     this.#cursor._pinned = false
@@ -439,12 +446,29 @@ export class SlidingWindowMapBuffer {
     if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
     // One pread returns at most about 2 GiB on Linux, so large ranges take several.
     for (let done = 0; done < count; ) {
-      const read = manager._native.readAt(cursor._file, target, targetStart + done, count - done, absolute + done)
+      const read = this.#pread(target, targetStart + done, count - done, absolute + done)
       if (read === 0) {
         throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past its end, now ${manager._native.currentFileSize(cursor._file)} bytes`)
       }
       done += read
     }
+  }
+
+  /**
+   * One pread of up to `count` bytes at absolute offset `absolute`: through the read handle
+   * while the manager holds the file's descriptor (no manager call), else through the manager.
+   */
+  #pread(target: Uint8Array, targetStart: number, count: number, absolute: number): number {
+    const cursor = this.#cursor!
+    const manager = cursor._manager!
+    if (this.#reader === undefined) this.#reader = manager._native.readHandle(cursor._file)
+    if (this.#reader !== null) {
+      const read = native.readThrough(this.#reader, target, targetStart, count, absolute)
+      if (read >= 0) return read
+      // The descriptor went (the cursor's region was let go of): ask again next time.
+      this.#reader = undefined
+    }
+    return manager._native.readAt(cursor._file, target, targetStart, count, absolute)
   }
 
   /**

@@ -9,8 +9,8 @@
 //!
 //! The modules form layers that only point down: `ids`, `os` (one file per OS) and `error`;
 //! `util` (window arithmetic) and `guard` (truncation survival); `source` (opening and
-//! mapping files); `region`; `table` and `eviction` (the books); `placement` and `config`;
-//! and `manager`, the script that runs them.
+//! mapping files) and `held` (the descriptor held on a file); `region`; `table` and
+//! `eviction` (the books); `placement` and `config`; and `manager`, the script that runs them.
 //!
 //! ```
 //! use smmap_core::{Config, FileKey, Manager};
@@ -33,6 +33,7 @@ mod eviction;
 #[cfg(feature = "fault-injection")]
 mod fault;
 pub mod guard;
+mod held;
 mod ids;
 mod manager;
 mod os;
@@ -44,6 +45,7 @@ mod util;
 
 pub use config::{Config, Options, Stats};
 pub use error::{Error, Exhausted, Result};
+pub use held::ReadHandle;
 pub use ids::{FileId, RegionId};
 pub use manager::{Manager, Retire, Unmap};
 /// For the binding: functions node.exe exports (libuv's), looked up in the host executable.

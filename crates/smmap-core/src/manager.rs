@@ -8,6 +8,7 @@
 use crate::config::{Config, Stats};
 use crate::error::{Error, Result};
 use crate::eviction::EvictionQueue;
+use crate::held::ReadHandle;
 use crate::ids::{FileId, RegionId};
 use crate::os::Advice;
 use crate::placement::plan_window;
@@ -252,6 +253,14 @@ impl<R: Retire> Manager<R> {
             return Ok(0);
         };
         crate::os::read_file_at(&opened, target, offset).map_err(read_error)
+    }
+
+    /// A handle reading `file` through the descriptor held for it without a call into the
+    /// manager, for as long as that descriptor stays held (a path key while it has regions);
+    /// `None` when none is held, where [`Manager::read_at`] serves.
+    pub fn read_handle(&mut self, file: FileId) -> Result<Option<ReadHandle>> {
+        self.ensure_file(file)?;
+        Ok(self.table.read_handle(file))
     }
 
     /// A descriptor of its own on `file`, for reading it on another thread ([`crate::read_ahead`]):

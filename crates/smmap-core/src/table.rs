@@ -9,6 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::Stats;
 use crate::error::Result;
+use crate::held::{HeldDescriptor, ReadHandle};
 use crate::ids::{FileId, RegionId};
 use crate::os::Identity;
 use crate::region::Region;
@@ -24,7 +25,7 @@ struct FileEntry {
     size: Option<u64>,
     regions: Vec<RegionId>,
     identity: Identity,
-    held: Option<File>,
+    held: Option<HeldDescriptor>,
     /// Readers (cursors) that may still use this id; with none and nothing mapped, the entry
     /// goes, so the table does not grow with every path ever named.
     readers: u32,
@@ -188,12 +189,20 @@ impl RegionTable {
 
     /// The descriptor held for `file`, if any.
     pub(crate) fn held(&self, file: FileId) -> Option<&File> {
-        self.entry_of(file).held.as_ref()
+        self.entry_of(file).held.as_ref().map(HeldDescriptor::file)
     }
 
     /// Holds `descriptor` for `file` while it has regions.
     pub(crate) fn hold(&mut self, file: FileId, descriptor: File) {
-        self.entry_mut(file).held = Some(descriptor);
+        self.entry_mut(file).held = Some(HeldDescriptor::new(descriptor));
+    }
+
+    /// A handle reading through the descriptor held for `file`, if one is held.
+    pub(crate) fn read_handle(&mut self, file: FileId) -> Option<ReadHandle> {
+        self.entry_mut(file)
+            .held
+            .as_mut()
+            .map(HeldDescriptor::read_handle)
     }
 
     /// Closes the descriptors of files whose last listed region went since the last call.

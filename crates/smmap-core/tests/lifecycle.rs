@@ -393,3 +393,64 @@ fn files_no_reader_uses_are_forgotten() {
         "a forgotten file can be named again"
     );
 }
+
+#[test]
+fn read_handles_read_the_held_file_until_its_descriptor_goes() {
+    let g = smmap_core::allocation_granularity();
+    let len = 3 * g + 777;
+    let file = TempFile::patterned(len, "read-handle");
+    let mut manager = sliding(g);
+    let f = manager.file(file.key()).unwrap();
+    // Nothing held yet: no handle, and read_at opens the path itself.
+    assert!(manager.read_handle(f).unwrap().is_none());
+    let held = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    let handle = manager
+        .read_handle(f)
+        .unwrap()
+        .expect("a descriptor is held");
+    let again = manager.read_handle(f).unwrap().unwrap();
+    // Across the window boundary the region ends at, and the tail, exactly as in the file.
+    for (offset, count) in [(g - 3, 8u64), (2 * g + 5, 4096), (len - 10, 10)] {
+        let mut bytes = vec![0u8; count as usize];
+        assert_eq!(
+            handle.read_at(&mut bytes, offset).unwrap().unwrap(),
+            count as usize
+        );
+        assert_eq!(bytes, pattern(offset..offset + count));
+    }
+    let mut past = [0u8; 4];
+    assert_eq!(again.read_at(&mut past, len).unwrap().unwrap(), 0);
+    // The path replaced: the handle still reads the file the manager holds.
+    #[cfg(unix)]
+    {
+        let replacement = file.path().with_extension("new");
+        std::fs::write(&replacement, vec![0xeeu8; len as usize]).unwrap();
+        std::fs::rename(&replacement, file.path()).unwrap();
+        let mut bytes = [0u8; 16];
+        handle.read_at(&mut bytes, g).unwrap().unwrap();
+        assert_eq!(&bytes[..], &pattern(g..g + 16)[..]);
+    }
+    // Its last region let go of and collected: the descriptor closes, and every handle says so.
+    manager.unuse_region(held).unwrap();
+    assert_eq!(manager.collect(), 1);
+    assert_eq!(manager.num_open_files(), 0);
+    assert!(manager.read_handle(f).unwrap().is_none());
+    let mut bytes = [0u8; 4];
+    assert!(handle.read_at(&mut bytes, 0).is_none());
+    assert!(again.read_at(&mut bytes, 0).is_none());
+    manager.close();
+    assert!(matches!(manager.read_handle(f), Err(Error::Closed)));
+}
+
+#[test]
+fn close_empties_every_read_handle() {
+    let file = TempFile::patterned(50_000, "read-handle-close");
+    let mut manager = sliding(smmap_core::allocation_granularity());
+    let f = manager.file(file.key()).unwrap();
+    let region = manager.use_region(f, 0, 0, 0).unwrap().unwrap();
+    let handle = manager.read_handle(f).unwrap().unwrap();
+    manager.close();
+    let mut bytes = [0u8; 4];
+    assert!(handle.read_at(&mut bytes, 0).is_none());
+    manager.unuse_region(region).unwrap();
+}

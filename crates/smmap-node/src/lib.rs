@@ -11,6 +11,7 @@ mod manager;
 mod numbers;
 mod options;
 mod pinned;
+mod positional;
 mod read_ahead;
 mod region;
 mod retire;
@@ -28,6 +29,7 @@ use numbers::{i64_to_js, to_i64};
 pub use errors::set_error_factory;
 pub use manager::NativeManager;
 pub use options::{advice_names, Advice, ManagerOptions};
+pub use positional::read_through;
 pub use read_ahead::read_ahead;
 pub use region::NativeRegion;
 

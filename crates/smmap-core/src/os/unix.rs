@@ -120,6 +120,18 @@ pub fn read_file_at(file: &std::fs::File, target: &mut [u8], offset: u64) -> io:
     std::os::unix::fs::FileExt::read_at(file, target, offset)
 }
 
+/// Reads at `offset` through a descriptor this crate holds, known by its number.
+///
+/// # Safety
+///
+/// `raw` is open for the whole call (its owner cannot close it meanwhile).
+pub unsafe fn read_raw_at(raw: RawFile, target: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: the caller's contract: `raw` is open; ManuallyDrop never closes it.
+    let file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(raw) });
+    read_file_at(&file, target, offset)
+}
+
 /// A descriptor of its own on the caller's fd's file, for work on another thread that must not
 /// depend on the caller keeping theirs open.
 pub fn duplicate_fd(fd: i32) -> io::Result<std::fs::File> {

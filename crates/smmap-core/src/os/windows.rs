@@ -125,6 +125,17 @@ pub fn read_file_at(file: &File, target: &mut [u8], offset: u64) -> io::Result<u
     std::os::windows::fs::FileExt::seek_read(file, target, offset)
 }
 
+/// Reads at `offset` through a handle this crate holds, known by its value.
+///
+/// # Safety
+///
+/// `raw` is open for the whole call (its owner cannot close it meanwhile).
+pub unsafe fn read_raw_at(raw: RawFile, target: &mut [u8], offset: u64) -> io::Result<usize> {
+    // SAFETY: the caller's contract: `raw` is open; ManuallyDrop never closes it.
+    let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(raw) });
+    read_file_at(&file, target, offset)
+}
+
 /// A handle of its own on the caller's fd's file, for work on another thread.
 pub fn duplicate_fd(fd: i32) -> io::Result<File> {
     let (handle, _, _) = borrow_fd(fd)?;

@@ -91,13 +91,21 @@ pub fn read_at(fd: i32, target: &mut [u8], offset: u64) -> Result<usize> {
 /// later reads and page faults of that range then need no disk. Meant for a worker thread; it
 /// touches no mapping, so nothing can be unmapped under it.
 pub fn read_ahead(file: &File, offset: u64, len: u64) -> Result<()> {
-    let mut scratch = vec![0u8; 1 << 20];
+    const STEP: usize = 1 << 20;
+    let read_error = |e| Error::io(e, "read", None);
+    // Only where the page cache cannot be filled without a copy.
+    let mut scratch = Vec::new();
     let end = offset.saturating_add(len);
     let mut at = offset;
     while at < end {
-        let want = (end - at).min(scratch.len() as u64) as usize;
-        let read = os::read_file_at(file, &mut scratch[..want], at)
-            .map_err(|e| Error::io(e, "read", None))?;
+        let want = (end - at).min(STEP as u64) as usize;
+        let read = match os::read_into_page_cache(file, at, want).map_err(read_error)? {
+            Some(read) => read,
+            None => {
+                scratch.resize(STEP, 0);
+                os::read_file_at(file, &mut scratch[..want], at).map_err(read_error)?
+            }
+        };
         if read == 0 {
             break;
         }

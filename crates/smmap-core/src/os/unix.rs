@@ -132,6 +132,51 @@ pub unsafe fn read_raw_at(raw: RawFile, target: &mut [u8], offset: u64) -> io::R
     read_file_at(&file, target, offset)
 }
 
+/// Brings up to `len` bytes at `offset` of `file` into the page cache and waits for them,
+/// without copying them anywhere: `sendfile` into /dev/null, whose splice takes the pages by
+/// reference. A read into a buffer would spend a CPU on copying what nobody reads, a CPU the
+/// JavaScript thread competes for on a small machine. How many bytes (0 at the end), or `None`
+/// where the kernel cannot do it (then read them out instead).
+#[cfg(target_os = "linux")]
+pub fn read_into_page_cache(
+    file: &std::fs::File,
+    offset: u64,
+    len: usize,
+) -> io::Result<Option<usize>> {
+    use std::os::unix::io::AsRawFd;
+    let Ok(mut at) = libc::off_t::try_from(offset) else {
+        return Ok(None);
+    };
+    // Opened for each call rather than kept: a descriptor held for the process's lifetime
+    // would show as a leak to anyone counting them.
+    let Ok(null) = OpenOptions::new().write(true).open("/dev/null") else {
+        return Ok(None);
+    };
+    loop {
+        // SAFETY: both descriptors are open for the call; `at` is a local the call updates.
+        let sent = unsafe { libc::sendfile(null.as_raw_fd(), file.as_raw_fd(), &mut at, len) };
+        if sent >= 0 {
+            return Ok(Some(sent as usize));
+        }
+        let error = io::Error::last_os_error();
+        match error.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => return Ok(None),
+            _ => return Err(error),
+        }
+    }
+}
+
+/// Elsewhere there is no such call: the caller reads the bytes out.
+#[cfg(not(target_os = "linux"))]
+pub fn read_into_page_cache(
+    _file: &std::fs::File,
+    _offset: u64,
+    _len: usize,
+) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
 /// A descriptor of its own on the caller's fd's file, for work on another thread that must not
 /// depend on the caller keeping theirs open.
 pub fn duplicate_fd(fd: i32) -> io::Result<std::fs::File> {

@@ -136,6 +136,12 @@ pub unsafe fn read_raw_at(raw: RawFile, target: &mut [u8], offset: u64) -> io::R
     read_file_at(&file, target, offset)
 }
 
+/// Windows has no call that brings file pages into the cache without copying them out: the
+/// caller reads the bytes out.
+pub fn read_into_page_cache(_file: &File, _offset: u64, _len: usize) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
 /// A handle of its own on the caller's fd's file, for work on another thread.
 pub fn duplicate_fd(fd: i32) -> io::Result<File> {
     let (handle, _, _) = borrow_fd(fd)?;

@@ -1,0 +1,58 @@
+//! `read_ahead`, what `prefetch()` and the asynchronous iterator run off the JavaScript thread,
+//! leaves exactly the asked range in the page cache, up to the file's end, on a file that was
+//! not there. Linux only: it drops the file from the cache with posix_fadvise and reads the
+//! cache's state back with mincore.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::fs::File;
+use std::os::unix::io::AsRawFd;
+
+use common::TempFile;
+
+const PAGE: u64 = 4096;
+
+/// How many of the pages covering `[offset, offset + len)` the page cache holds.
+fn cached_pages(file: &File, offset: u64, len: u64) -> (usize, usize) {
+    let start = offset / PAGE * PAGE;
+    let end = (offset + len).div_ceil(PAGE) * PAGE;
+    // SAFETY: a read-only mapping of a file this test owns and nobody truncates meanwhile.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(start)
+            .len((end - start) as usize)
+            .map(file)
+            .unwrap()
+    };
+    let pages = ((end - start) / PAGE) as usize;
+    let mut state = vec![0u8; pages];
+    // SAFETY: `map` covers `pages` pages and `state` has a byte for each.
+    let rc = unsafe { libc::mincore(map.as_ptr() as *mut _, map.len(), state.as_mut_ptr()) };
+    assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
+    (state.iter().filter(|&&s| s & 1 != 0).count(), pages)
+}
+
+#[test]
+fn read_ahead_leaves_the_range_in_the_page_cache() {
+    let len = 8 * 1024 * 1024 + 123;
+    let temp = TempFile::patterned(len, "read-ahead");
+    let file = File::open(temp.path()).unwrap();
+    file.sync_all().unwrap();
+    // SAFETY: an open descriptor; DONTNEED only drops clean cached pages.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    let (left, _) = cached_pages(&file, 0, len);
+    if left != 0 {
+        eprintln!("skipped: the page cache kept {left} pages of the file (a tmpfs temp dir?)");
+        return;
+    }
+    let (offset, count) = (1024 * 1024 + 5, 3 * 1024 * 1024);
+    smmap_core::read_ahead(&file, offset, count).unwrap();
+    let (cached, pages) = cached_pages(&file, offset, count);
+    assert_eq!(cached, pages, "every page of the range is cached");
+    // Past the end: it stops there, and the tail is cached.
+    smmap_core::read_ahead(&file, len - 100, 1024 * 1024).unwrap();
+    let (cached, pages) = cached_pages(&file, len - 100, 100);
+    assert_eq!(cached, pages, "the tail is cached");
+    smmap_core::read_ahead(&file, len + 4096, 4096).unwrap();
+}

@@ -189,6 +189,25 @@ function plan(files, offsets) {
       contenders: {
         forAwait: { label: 'for await (chunk of buf), default manager', contender: 'forAwait' },
         readStream: { label: 'fs.createReadStream, highWaterMark 1 MiB', contender: 'readStream', chunk: 1 * MiB },
+        idleWhileRead: { label: 'control: an idle event loop while dd reads the file', contender: 'idleWhileRead' },
+      },
+    },
+    {
+      // The same scan over the file read in: what the asynchronous path costs when the disk
+      // does not set the pace (the control reads nothing here and is left out).
+      id: 'W6w',
+      file: A,
+      state: 'read in',
+      kind: 'async',
+      ops: SIZE_A,
+      unit: 'byte',
+      metric: 'wall',
+      clocks: ['wall', 'cpu'],
+      title: 'warm asynchronous scan of 1 GiB (read in before every run), the event loop watched every millisecond',
+      base: { size: SIZE_A, chunk: 64 * 1024 },
+      contenders: {
+        forAwait: { label: 'for await (chunk of buf), default manager', contender: 'forAwait' },
+        readStream: { label: 'fs.createReadStream, highWaterMark 1 MiB', contender: 'readStream', chunk: 1 * MiB },
       },
     },
     {

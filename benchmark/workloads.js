@@ -4,6 +4,7 @@
 // of a workload must agree), and for smmap the manager's stats and the peaks of memory.
 // Only the package's public API is used, through require('..').
 'use strict'
+const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager } = require('..')
@@ -327,6 +328,20 @@ async function asyncReadStream(spec) {
   return done(start, sum, { stallMs: watch.stallMs() })
 }
 
+/**
+ * W6's control: this event loop does nothing but watch itself while another process (`dd`)
+ * reads the cold file, so its worst stall is what the machine alone imposes (scheduling and
+ * I/O completion on few cores), a floor under both contenders'. Reads nothing itself: no sum.
+ */
+async function asyncIdleWhileRead(spec) {
+  const watch = loopWatch()
+  const start = clock()
+  const dd = spawn('dd', [`if=${spec.file}`, 'of=/dev/null', 'bs=1M', `count=${Math.ceil(spec.size / (1 << 20))}`], { stdio: 'ignore' })
+  const code = await new Promise((resolve, reject) => dd.on('error', reject).on('exit', resolve))
+  if (code !== 0) throw new Error(`dd exited with ${code}`)
+  return done(start, undefined, { stallMs: watch.stallMs() })
+}
+
 /** Bytes of this process's mappings of `file` that use 2 MiB page-table entries, or null off Linux. */
 function pmdMapped(file) {
   let text
@@ -364,7 +379,7 @@ const CONTENDERS = {
   views: { cursor: viewsCursor, memory: viewsMemory },
   pages: { cursor: pagesCursor, buffer: pagesBuffer, readSync: pagesReadSync },
   pass: { chunks: warmed(passChunks), copy: warmed(passCopy), readSync: warmed(passReadSync) },
-  async: { forAwait: asyncForAwait, readStream: asyncReadStream },
+  async: { forAwait: asyncForAwait, readStream: asyncReadStream, idleWhileRead: asyncIdleWhileRead },
 }
 
 async function main() {

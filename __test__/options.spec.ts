@@ -5,39 +5,11 @@ import test from 'ava'
 import fs = require('node:fs')
 import { SlidingWindowMapManager, StaticWindowMapManager, type Advice } from 'smmap'
 import files = require('./helpers/files')
+import { mappingsOf } from './helpers/smaps'
 
 const WINDOW = 65536
 // What these tests check is read back from /proc/self/smaps, which only Linux has.
 const withSmaps = process.platform === 'linux' ? test : test.skip
-
-interface Mapping {
-  size: number
-  rss: number
-  /** Bytes of private copies (copy-on-write pages that were copied). */
-  anonymous: number
-  flags: string[]
-}
-
-/** The kernel's mappings of `file` in this process (/proc/self/smaps), in address order. */
-function mappingsOf(file: string): Mapping[] {
-  const found: Mapping[] = []
-  let current: Mapping | null = null
-  for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
-    if (header) {
-      current = header[3] === file ? { size: parseInt(header[2], 16) - parseInt(header[1], 16), rss: -1, anonymous: -1, flags: [] } : null
-      if (current) found.push(current)
-      continue
-    }
-    if (!current) continue
-    const rss = /^Rss:\s+(\d+) kB/.exec(line)
-    if (rss) current.rss = Number(rss[1]) * 1024
-    const anonymous = /^Anonymous:\s+(\d+) kB/.exec(line)
-    if (anonymous) current.anonymous = Number(anonymous[1]) * 1024
-    if (line.startsWith('VmFlags:')) current.flags = line.slice('VmFlags:'.length).trim().split(/\s+/)
-  }
-  return found
-}
 
 /** Maps two windows of `file` far apart (two separate regions) and returns the cursors. */
 function twoRegions(manager: SlidingWindowMapManager, file: string) {

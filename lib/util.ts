@@ -140,6 +140,11 @@ export class MapRegion {
   /** @internal Non-zero at `_slot` once the file was truncated under this region. */
   _flags!: Uint8Array
   /** @internal */ _slot!: number
+  /**
+   * @internal Which blocks of `CACHED_BLOCK` bytes the page cache was seen to hold (1), made
+   * on first need: a hint that spares asking again, never a promise (the kernel may drop them).
+   */
+  _cached!: Uint8Array | null
 
   /**
    * Maps `[ofs, ofs + size)` of a file now (size 0: to the end). An fd stays the caller's.
@@ -173,6 +178,7 @@ export class MapRegion {
     this._file = -1
     this._flags = truncation?.flags ?? NO_FLAGS
     this._slot = truncation?.slot ?? 0
+    this._cached = null
   }
 
   /**
@@ -285,6 +291,31 @@ export function exposed(region: MapRegion): MapRegion {
  */
 export function regionCovers(region: MapRegion | null, ofs: number): boolean {
   return region !== null && ofs >= region._ofs && ofs < region._end && region._flags[region._slot] === 0
+}
+
+/** The unit in which `MapRegion._cached` records what the page cache holds. @internal */
+export const CACHED_BLOCK = 64 * 1024
+
+/**
+ * Whether the page cache holds every page of `[at, at + count)` of `region` (offsets in the
+ * region), so that reading it there waits for no disk. Blocks once seen cached are not asked
+ * about again: a window read over and over costs one system call per block. @internal
+ */
+export function inPageCache(region: MapRegion, at: number, count: number): boolean {
+  const first = Math.floor(at / CACHED_BLOCK)
+  const last = Math.floor((at + count - 1) / CACHED_BLOCK)
+  let cached = region._cached
+  if (cached !== null) {
+    let all = true
+    for (let block = first; block <= last && all; block++) all = cached[block] === 1
+    if (all) return true
+  }
+  const from = first * CACHED_BLOCK
+  const to = Math.min((last + 1) * CACHED_BLOCK, region._size)
+  if (!native.inPageCache(region._arrayBuffer, from, to - from)) return false
+  cached ??= region._cached = new Uint8Array(Math.ceil(region._size / CACHED_BLOCK))
+  cached.fill(1, first, last + 1)
+  return true
 }
 
 /** Whether `region` is still mapped. @internal */

@@ -114,6 +114,16 @@ pub fn read_ahead(file: &File, offset: u64, len: u64) -> Result<()> {
     Ok(())
 }
 
+/// Whether the page cache holds every page under `bytes`, memory of a file mapping: reading it
+/// then waits for no disk. A page fault on a page it does not hold reads a whole neighbourhood
+/// of the file in, far more than a small read asked for, so a caller may read such bytes with
+/// a positional read instead. True where the system cannot tell (Windows).
+pub fn in_page_cache(bytes: &[u8]) -> bool {
+    // SAFETY: a live slice is mapped memory for the call; mincore only reports on it, and
+    // answers an error (taken as true) for a range that is not one mapping.
+    unsafe { os::in_page_cache(bytes.as_ptr() as usize, bytes.len()) }
+}
+
 /// A file open for mapping, with the size it had when opened: the one size a miss plans with.
 pub(crate) struct MapSource {
     /// A path key's descriptor, opened here: the caller may keep it (`into_held`).

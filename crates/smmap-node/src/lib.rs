@@ -29,7 +29,7 @@ use numbers::{i64_to_js, to_i64};
 pub use errors::set_error_factory;
 pub use manager::NativeManager;
 pub use options::{advice_names, Advice, ManagerOptions};
-pub use positional::read_through;
+pub use positional::{in_page_cache, read_through};
 pub use read_ahead::read_ahead;
 pub use region::NativeRegion;
 

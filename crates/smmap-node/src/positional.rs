@@ -2,7 +2,8 @@
 //! (a random `readUInt32LE` over a file far larger than the budget) each cost one system call,
 //! and the call into a napi-rs class method costs half as much again (its receiver is unwrapped
 //! and its borrow tracked on every call). A [`ReadHandle`] taken once is read through a plain
-//! function instead.
+//! function instead. And the test that decides when a small read should be positional even
+//! inside a window: when the page cache does not hold its pages.
 
 use napi::bindgen_prelude::{External, Unknown};
 use napi::Env;
@@ -55,4 +56,18 @@ pub fn read_through(
             .map(|n| n.min(i32::MAX as usize) as i32)
             .map_err(|e| throw(&env, e)),
     }
+}
+
+/// Whether the page cache holds every page of `[offset, offset + length)` (clamped) of the
+/// region ArrayBuffer `buffer`; true for a detached one, or where the system cannot tell. A
+/// page fault on a page it does not hold reads a whole neighbourhood of the file in (1 MiB for
+/// a 4 KiB read on Linux's defaults); a positional read reads what was asked.
+#[napi(ts_args_type = "buffer: ArrayBuffer, offset: number, length: number")]
+pub fn in_page_cache(env: Env, buffer: Unknown, offset: f64, length: f64) -> napi::Result<bool> {
+    let bytes = crate::bytes::array_buffer(&env, &buffer)?;
+    let start = (to_u64(offset) as usize).min(bytes.len());
+    let end = start
+        .saturating_add(to_u64(length) as usize)
+        .min(bytes.len());
+    Ok(smmap_core::in_page_cache(&bytes[start..end]))
 }

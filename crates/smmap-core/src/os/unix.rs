@@ -260,6 +260,34 @@ pub fn release_pages(map: &MmapMut) {
     let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
 }
 
+/// Whether the page cache holds every page under `[address, address + len)`, memory of a
+/// live file mapping, so that reading it waits for no disk (mincore, which touches nothing).
+/// True when it cannot tell: the caller then reads the mapping as it would have anyway.
+///
+/// # Safety
+///
+/// The range is mapped memory for the whole call.
+pub unsafe fn in_page_cache(address: usize, len: usize) -> bool {
+    if len == 0 {
+        return true;
+    }
+    let page = allocation_granularity() as usize;
+    let start = address & !(page - 1);
+    let pages = (address + len - start).div_ceil(page);
+    let mut state = [0u8; 64];
+    let mut more = Vec::new();
+    let state: &mut [u8] = if pages <= state.len() {
+        &mut state[..pages]
+    } else {
+        more.resize(pages, 0);
+        &mut more
+    };
+    // SAFETY: mincore reads no memory and fails (taken as true) on a range that is not all
+    // mapped; `state` has a byte for each of the `pages` pages it reports on.
+    let rc = unsafe { libc::mincore(start as *mut _, pages * page, state.as_mut_ptr().cast()) };
+    rc != 0 || state.iter().all(|s| s & 1 != 0)
+}
+
 /// Prefaults for reading. Never MAP_POPULATE: on a private writable mapping it prefaults
 /// for writing, copying every page into anonymous memory (5x slower than no prefault, and
 /// the copies count against RSS). Linux 5.14+ has MADV_POPULATE_READ, which maps the

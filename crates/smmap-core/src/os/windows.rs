@@ -136,6 +136,16 @@ pub unsafe fn read_raw_at(raw: RawFile, target: &mut [u8], offset: u64) -> io::R
     read_file_at(&file, target, offset)
 }
 
+/// Whether the cache holds every page of a mapped range: unknown here, so true (the caller
+/// reads the mapping as it would have anyway).
+///
+/// # Safety
+///
+/// None needed here; the Unix version's contract is kept for one signature.
+pub unsafe fn in_page_cache(_address: usize, _len: usize) -> bool {
+    true
+}
+
 /// Windows has no call that brings file pages into the cache without copying them out: the
 /// caller reads the bytes out.
 pub fn read_into_page_cache(_file: &File, _offset: u64, _len: usize) -> io::Result<Option<usize>> {

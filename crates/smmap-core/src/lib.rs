@@ -52,7 +52,10 @@ pub use manager::{Manager, Retire, Unmap};
 #[cfg(windows)]
 #[doc(hidden)]
 pub use os::host_symbol;
-pub use os::{file_from_number, file_into_number, Advice, Exhaustion, MAPPINGS_MAY_OUTLIVE_USE};
+pub use os::{
+    file_from_number, file_into_number, prepare_page_release, Advice, Exhaustion,
+    MAPPINGS_MAY_OUTLIVE_USE,
+};
 pub use region::Region;
 pub use source::{file_size, in_page_cache, read_ahead, read_at, read_only_open_flags, FileKey};
 pub use util::{align_to_mmap, allocation_granularity, is_64_bit, MapWindow};

@@ -305,3 +305,59 @@ fn read_only_open_flags_drop_trunc_creat_and_excl() {
         "the others are kept"
     );
 }
+
+/// Whether each page of `bytes` is resident in this process, by its `/proc/self/pagemap` entry.
+#[cfg(target_os = "linux")]
+fn resident_pages(bytes: &[u8]) -> Vec<bool> {
+    use std::os::unix::fs::FileExt;
+    let page = allocation_granularity() as usize;
+    let pagemap = std::fs::File::open("/proc/self/pagemap").unwrap();
+    let mut entries = vec![0u8; bytes.len().div_ceil(page) * 8];
+    let at = (bytes.as_ptr() as usize / page * 8) as u64;
+    pagemap.read_exact_at(&mut entries, at).unwrap();
+    entries
+        .chunks(8)
+        .map(|e| u64::from_le_bytes(e.try_into().unwrap()) >> 63 == 1)
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn release_pages_gives_back_clean_pages_and_keeps_written_ones() {
+    let page = allocation_granularity();
+    let len = 8 * page;
+    let f = TempFile::patterned(len, "release-pages");
+    let mut region = Region::map(&f.key(), 0, len, 0).unwrap();
+    let touched: u64 = region
+        .as_slice()
+        .iter()
+        .step_by(page as usize)
+        .map(|&b| b as u64)
+        .sum();
+    assert_eq!(
+        touched,
+        (0..8).map(|p| common::pattern_byte(p * page) as u64).sum()
+    );
+    // SAFETY: pages 2 and 5 lie inside the live, private, writable mapping.
+    unsafe {
+        *region.as_mut_ptr().add(2 * page as usize + 3) ^= 0xff;
+        *region.as_mut_ptr().add(5 * page as usize) ^= 0xff;
+    }
+    assert!(
+        resident_pages(region.as_slice()).iter().all(|&r| r),
+        "every page read in"
+    );
+
+    region.release_pages();
+
+    let resident = resident_pages(region.as_slice());
+    let expected: Vec<bool> = (0..8).map(|p| p == 2 || p == 5).collect();
+    assert_eq!(resident, expected, "only the written pages stay");
+    let mut bytes = f.bytes();
+    bytes[2 * page as usize + 3] ^= 0xff;
+    bytes[5 * page as usize] ^= 0xff;
+    assert!(
+        region.as_slice() == &bytes[..],
+        "the writes, and the file's bytes elsewhere"
+    );
+}

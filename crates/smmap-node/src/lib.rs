@@ -33,6 +33,13 @@ pub use positional::{in_page_cache, read_through};
 pub use read_ahead::read_ahead;
 pub use region::NativeRegion;
 
+/// Runs as the addon loads: opens what giving let-go windows' pages back needs (Linux keeps
+/// one descriptor for it), so it exists before any code counts this process's descriptors.
+#[napi_derive::module_init]
+fn prepare() {
+    smmap_core::prepare_page_release();
+}
+
 /// The OS allocation granularity every region offset is a multiple of.
 #[napi]
 pub fn allocation_granularity() -> f64 {

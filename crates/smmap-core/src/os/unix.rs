@@ -250,13 +250,28 @@ pub fn out_of_memory() -> io::Error {
     io::Error::from_raw_os_error(libc::ENOMEM)
 }
 
-/// Gives the mapping's resident pages back (`MADV_DONTNEED`): on a private file mapping a
-/// later read faults the file's bytes in again, so views that still reach the range read the
-/// file, not freed memory, while it costs no memory. Only a hint to keep memory low: a refusal
-/// leaves the pages resident, which is still correct.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use super::pagemap::prepare_page_release;
+
+/// Gives the mapping's resident pages back while keeping it mapped; later reads fault the
+/// file's bytes in again. Only a hint to keep memory low: a refusal leaves pages resident.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn release_pages(map: &MmapMut) {
-    // SAFETY: the range is exactly this live mapping; on a private mapping DONTNEED only drops
-    // this process's copies of the pages, never the file's data.
+    super::pagemap::release_pages(map, allocation_granularity() as usize);
+}
+
+/// Nothing to ready: this OS's `MADV_DONTNEED` needs no pagemap (see `release_pages`).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn prepare_page_release() -> bool {
+    true
+}
+
+/// Gives the mapping's resident pages back (`MADV_DONTNEED`). Here (macOS, the BSDs) the
+/// advice only lowers the pages' priority and keeps their contents, written ones included,
+/// so it needs no pagemap. Only a hint: a refusal leaves the pages resident.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn release_pages(map: &MmapMut) {
+    // SAFETY: the range is exactly this live mapping, and here DONTNEED discards no contents.
     let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
 }
 

@@ -223,6 +223,11 @@ pub fn advise(_map: &MmapMut, _advice: Advice) -> io::Result<()> {
 /// Windows keeps a view's pages in the working set until it is unmapped; nothing to do.
 pub fn release_pages(_map: &MmapMut) {}
 
+/// Nothing to ready: pages are never given back early here.
+pub fn prepare_page_release() -> bool {
+    true
+}
+
 /// No prefaulting hint is used on Windows.
 pub fn prefault(_map: &MmapMut) {}
 

@@ -1,19 +1,22 @@
 //! The window manager: smmap's `StaticWindowMapManager` and `SlidingWindowMapManager` as one
 //! short script over the parts below it. The [`RegionTable`] keeps what is mapped and the
 //! counters, the [`EvictionQueue`] picks what goes, [`plan_window`] places new windows, and
-//! [`MapSource`] opens files. Regions the manager lets go of are handed to a [`Retire`]
-//! policy at once: the default unmaps them; a host whose views must be emptied first (the
-//! Node binding) supplies its own.
+//! `MapSource` opens files. This file is the path of a cursor's move (hit, miss, placement);
+//! `files` keeps the files the manager knows and reads them without mapping, and
+//! `letting_go` is how regions leave. Regions the manager lets go of are handed to a
+//! [`Retire`] policy at once: the default unmaps them; a host whose views must be emptied
+//! first (the Node binding) supplies its own.
+
+mod files;
+mod letting_go;
 
 use crate::config::{Config, Stats};
 use crate::error::{Error, Result};
 use crate::eviction::EvictionQueue;
-use crate::held::ReadHandle;
 use crate::ids::{FileId, RegionId};
 use crate::os::Advice;
 use crate::placement::plan_window;
 use crate::region::Region;
-use crate::source::{file_size, FileKey, MapSource};
 use crate::table::RegionTable;
 use crate::util::{saturating_i64, MapWindow};
 
@@ -95,85 +98,6 @@ impl<R: Retire> Manager<R> {
         &self.config
     }
 
-    /// The file id of `key` for one more reader (smmap's `make_cursor` half): no I/O, and the
-    /// same key returns the same id while the file is in use (see [`Manager::forget_file`]).
-    /// `Err(Closed)` after [`Manager::close`].
-    ///
-    /// ```
-    /// use smmap_core::{Config, FileKey, Manager};
-    /// let mut manager = Manager::new(Config::static_default());
-    /// let a = manager.file(FileKey::Path("/nonexistent".into())).unwrap();
-    /// assert_eq!(manager.file(FileKey::Path("/nonexistent".into())).unwrap(), a);
-    /// ```
-    pub fn file(&mut self, key: FileKey) -> Result<FileId> {
-        self.ensure_open()?;
-        Ok(self.table.file(key))
-    }
-
-    /// A copy of a reader of `file` (a copied cursor) uses it too. A no-op for an id the
-    /// manager does not know.
-    pub fn retain_file(&mut self, file: FileId) {
-        if self.table.has_file(file) {
-            self.table.add_reader(file);
-        }
-    }
-
-    /// A reader of `file` (a cursor) is gone. With no reader left and nothing mapped, the file
-    /// is forgotten, so naming ever new paths does not grow the manager for ever; its id may
-    /// then be given to another file. A no-op for an id the manager does not know (any more).
-    pub fn forget_file(&mut self, file: FileId) {
-        if self.table.has_file(file) {
-            self.table.forget_reader(file);
-        }
-    }
-
-    /// Every file the manager knows now, with its key: one key may name several files, the
-    /// one at its path now and older ones still mapped or read (see [`Manager::start`]).
-    pub fn files(&self) -> Vec<(FileId, &FileKey)> {
-        self.table.files()
-    }
-
-    /// Files the manager knows now.
-    pub fn num_files(&self) -> usize {
-        self.table.num_files()
-    }
-
-    /// The key a file id stands for. Panics for an id this manager never returned.
-    pub fn file_key(&self, file: FileId) -> &FileKey {
-        self.table.key(file)
-    }
-
-    /// The file's size as last read (by this call or a miss), read from the OS if never.
-    ///
-    /// ```
-    /// use smmap_core::{Config, FileKey, Manager};
-    /// let mut manager = Manager::new(Config::static_default());
-    /// let file = manager.file(FileKey::Path("/nonexistent".into())).unwrap();
-    /// assert!(manager.file_size(file).is_err());
-    /// ```
-    pub fn file_size(&mut self, file: FileId) -> Result<u64> {
-        self.ensure_file(file)?;
-        self.forget_sizes_after_truncation();
-        if let Some(size) = self.table.cached_size(file) {
-            return Ok(size);
-        }
-        let size = file_size(self.table.key(file))?;
-        self.table.remember_size(file, size);
-        Ok(size)
-    }
-
-    /// The file's size read from the OS now (and remembered), for a reader that must start
-    /// from the file as it is, not as it was when last looked at.
-    pub fn current_file_size(&mut self, file: FileId) -> Result<u64> {
-        self.ensure_file(file)?;
-        let size = match (self.table.held(file), self.table.key(file)) {
-            (Some(held), FileKey::Path(path)) => MapSource::held(held, path)?.size,
-            (_, key) => file_size(key)?,
-        };
-        self.table.remember_size(file, size);
-        Ok(size)
-    }
-
     /// A cursor's move: the id of a region of `file` containing `offset`, with its client
     /// count raised by 1, or `Ok(None)` when `offset` is at or past the end of the file
     /// (nothing mapped). `size` 0 means as much as possible; the request is clamped to the
@@ -199,84 +123,6 @@ impl<R: Retire> Manager<R> {
         let result = self.obtain(file, offset, size, flags);
         self.table.release_idle_descriptors();
         result
-    }
-
-    /// A cursor starts reading `file` (its first move): the file its key names now. For a key
-    /// whose file was replaced at its path (or whose fd now names another file) while regions
-    /// of the old one are still mapped, that is a new file id, so the new reader never sees the
-    /// old file's cached windows, nor the old readers the new file.
-    ///
-    /// ```no_run
-    /// # let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// let file = manager.file(smmap_core::FileKey::Path("data.bin".into())).unwrap();
-    /// let file = manager.start(file).unwrap();
-    /// let region = manager.use_region(file, 0, 0, 0).unwrap();
-    /// ```
-    pub fn start(&mut self, file: FileId) -> Result<FileId> {
-        self.ensure_file(file)?;
-        let known = self.table.identity(file);
-        if known.is_none() {
-            return Ok(file);
-        }
-        let (identity, size) = crate::source::identify(self.table.key(file))?;
-        if identity.is_none() || identity == known {
-            return Ok(file);
-        }
-        // Another file is at the key now. The first miss opens it (with the caller's flags).
-        let started = if self.table.regions_of(file).is_empty() && self.table.held(file).is_none() {
-            // Nothing of the old file is mapped or held: this entry can name the new file.
-            self.table.set_identity(file, identity);
-            file
-        } else {
-            self.table.fork(file, identity)
-        };
-        self.table.remember_size(started, size);
-        self.table.release_idle_descriptors();
-        Ok(started)
-    }
-
-    /// Reads up to `target.len()` bytes at `offset` of `file` without mapping them: from the
-    /// descriptor held for it, the caller's fd, or (a path whose regions all went) the path
-    /// opened again, which must still name the same file (`ESTALE` otherwise). The number
-    /// read; 0 at or past the end.
-    pub fn read_at(&mut self, file: FileId, target: &mut [u8], offset: u64) -> Result<usize> {
-        self.ensure_file(file)?;
-        let read_error = |e| Error::io(e, "read", None);
-        if let Some(held) = self.table.held(file) {
-            return crate::os::read_file_at(held, target, offset).map_err(read_error);
-        }
-        if let FileKey::Fd(fd) = self.table.key(file) {
-            return crate::source::read_at(*fd, target, offset);
-        }
-        let source = self.source(file, 0)?;
-        let Some(opened) = source.into_held() else {
-            return Ok(0);
-        };
-        crate::os::read_file_at(&opened, target, offset).map_err(read_error)
-    }
-
-    /// A handle reading `file` through the descriptor held for it without a call into the
-    /// manager, for as long as that descriptor stays held (a path key while it has regions);
-    /// `None` when none is held, where [`Manager::read_at`] serves.
-    pub fn read_handle(&mut self, file: FileId) -> Result<Option<ReadHandle>> {
-        self.ensure_file(file)?;
-        Ok(self.table.read_handle(file))
-    }
-
-    /// A descriptor of its own on `file`, for reading it on another thread ([`crate::read_ahead`]):
-    /// a copy of the one held for it, of the caller's fd, or the path opened again (which must
-    /// still name that file, else `ESTALE`).
-    pub fn reader(&mut self, file: FileId) -> Result<std::fs::File> {
-        self.ensure_file(file)?;
-        let copy_error = |e| Error::io(e, "dup", None);
-        if let Some(held) = self.table.held(file) {
-            return held.try_clone().map_err(copy_error);
-        }
-        if let FileKey::Fd(fd) = self.table.key(file) {
-            return crate::os::duplicate_fd(*fd).map_err(copy_error);
-        }
-        let source = self.source(file, 0)?;
-        source.into_held().ok_or_else(|| self.stale(file))
     }
 
     fn obtain(
@@ -369,57 +215,6 @@ impl<R: Retire> Manager<R> {
         let released = self.retire(region, false);
         self.table.release_idle_descriptors();
         Ok(released)
-    }
-
-    /// Retires every region no cursor uses and returns how many. Not counted as evictions;
-    /// idempotent; 0 after close.
-    pub fn collect(&mut self) -> usize {
-        let collected = self.retire_all_unused(false);
-        self.table.release_idle_descriptors();
-        collected
-    }
-
-    /// smmap's `_collect_lru_region(size)` with true LRU: while `size == 0` or
-    /// `mapped + size > max_memory_size`, retire the unused region (client count 1) used
-    /// longest ago; stop when none is left. Returns how many went; they count as evictions
-    /// only when `size > 0`.
-    pub fn collect_lru_region(&mut self, size: u64) -> usize {
-        let collected = self.evict_lru(size, size > 0);
-        self.table.release_idle_descriptors();
-        collected
-    }
-
-    /// On Windows, where a mapped file cannot be deleted: releases every region (used or
-    /// not) of path-keyed files whose path starts with `base_path`. Elsewhere mappings never
-    /// block deletion: 0, nothing unmapped (smmap returns None).
-    pub fn force_map_handle_removal_win(&mut self, base_path: &std::path::Path) -> usize {
-        if !cfg!(windows) {
-            return 0;
-        }
-        let ids = self.table.regions_under(base_path);
-        for &id in &ids {
-            if let Some(region) = self.table.retire(id, false) {
-                self.retire.retire(id, region, true);
-            }
-        }
-        self.table.release_idle_descriptors();
-        ids.len()
-    }
-
-    /// Retires everything; later calls that would map return `Err(Closed)`; `collect`,
-    /// `close` and `unuse_region` stay `Ok`. Idempotent.
-    ///
-    /// ```
-    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
-    /// manager.close();
-    /// assert!(manager.is_closed() && manager.file(smmap_core::FileKey::Fd(3)).is_err());
-    /// ```
-    pub fn close(&mut self) {
-        for id in self.table.ids() {
-            self.retire(id, false);
-        }
-        self.table.release_descriptors();
-        self.closed = true;
     }
 
     /// Whether [`Manager::close`] was called.
@@ -533,33 +328,6 @@ impl<R: Retire> Manager<R> {
         Ok(Some(id))
     }
 
-    /// What a miss of `file` maps from: the descriptor held for it, so it stays the file it
-    /// was whatever happened to the path; else the key opened now, which must still be that
-    /// file (`ESTALE` if the path names another one now: the one `file` was is out of reach).
-    fn source(&mut self, file: FileId, flags: i32) -> Result<MapSource> {
-        let key = self.table.key(file);
-        if let (Some(held), FileKey::Path(path)) = (self.table.held(file), key) {
-            return MapSource::held(held, path);
-        }
-        let source = MapSource::open(key, flags)?;
-        match self.table.identity(file) {
-            Some(known) if source.identity.is_some_and(|now| now != known) => Err(self.stale(file)),
-            Some(_) => Ok(source),
-            None => {
-                self.table.set_identity(file, source.identity);
-                Ok(source)
-            }
-        }
-    }
-
-    fn stale(&self, file: FileId) -> Error {
-        let path = match self.table.key(file) {
-            FileKey::Path(path) => Some(path.clone()),
-            FileKey::Fd(_) => None,
-        };
-        Error::io(crate::os::stale(), "open", path)
-    }
-
     /// The window for a new region at `offset` of a file of `file_size` bytes, between its
     /// neighbours. A window size of 0 means no cap: the window fills the whole gap (smmap
     /// would plan single pages).
@@ -595,17 +363,6 @@ impl<R: Retire> Manager<R> {
         }
     }
 
-    /// Makes room for a region that supersedes `id`: an unused region is retired; a used
-    /// one becomes an orphan that unmaps when its last cursor lets go.
-    fn displace(&mut self, id: RegionId) {
-        let used = self.table.region(id).is_some_and(|r| r.client_count() > 1);
-        if used {
-            self.table.orphan(id);
-        } else {
-            self.retire(id, false);
-        }
-    }
-
     /// smmap's cursor clamp: `min(size or file_size, window_size or file_size)`.
     fn clamp_request(&self, size: u64, file_size: u64) -> u64 {
         let requested = if size == 0 { file_size } else { size };
@@ -614,44 +371,6 @@ impl<R: Retire> Manager<R> {
             window => window,
         };
         requested.min(window)
-    }
-
-    /// smmap's memory pre-check before planning a region of about `size` bytes.
-    fn make_room_for(&mut self, size: u64) {
-        if self.table.mapped_bytes().saturating_add(size) > self.config.max_memory_size {
-            self.evict_lru(size, true);
-        }
-    }
-
-    /// Retires unused regions, least recently used first, while `size == 0` or mapping
-    /// `size` more bytes would exceed the memory budget.
-    fn evict_lru(&mut self, size: u64, count_as_evictions: bool) -> usize {
-        let mut retired = 0;
-        while size == 0
-            || self.table.mapped_bytes().saturating_add(size) > self.config.max_memory_size
-        {
-            let Some(victim) = self.eviction.least_recently_used(&self.table) else {
-                break;
-            };
-            self.drop_hold(victim, count_as_evictions);
-            retired += 1;
-        }
-        retired
-    }
-
-    /// Retires every unused region at once (order does not matter when all go).
-    fn retire_all_unused(&mut self, count_as_evictions: bool) -> usize {
-        let victims: Vec<RegionId> = self.table.idle().map(|(id, _)| id).collect();
-        for &victim in &victims {
-            self.drop_hold(victim, count_as_evictions);
-        }
-        victims.len()
-    }
-
-    /// The manager lets go of an unused region: its count drops from 1 to 0 and it retires.
-    fn drop_hold(&mut self, id: RegionId, evicted: bool) {
-        let _ = self.table.add_clients(id, -1, false);
-        self.retire(id, evicted);
     }
 
     /// Changes a region's client count by `n`: at 0 it retires, at the manager's hold alone
@@ -664,27 +383,6 @@ impl<R: Retire> Manager<R> {
             self.eviction.offer(&self.table, id);
         }
         Ok(reached_zero)
-    }
-
-    /// Takes `id` out of the books and hands it to the retirement policy; false if unknown.
-    fn retire(&mut self, id: RegionId, evicted: bool) -> bool {
-        match self.table.retire(id, evicted) {
-            Some(region) => {
-                self.retire.retire(id, region, false);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// A truncation seen by the guard since the last look means some cached size is stale:
-    /// forget them all, so new cursors see files as they are now. One load when none was.
-    fn forget_sizes_after_truncation(&mut self) {
-        let seen = crate::guard::truncations();
-        if seen != self.truncations_seen {
-            self.truncations_seen = seen;
-            self.table.forget_sizes();
-        }
     }
 
     fn ensure_open(&self) -> Result<()> {

@@ -1,0 +1,119 @@
+//! How regions leave the manager: evicted to keep a budget, collected, forced out (Windows),
+//! or all at once on close. Each goes through `retire`, which takes it off the table's
+//! books and hands it to the [`Retire`] policy.
+
+use super::{Manager, Retire};
+use crate::ids::RegionId;
+
+impl<R: Retire> Manager<R> {
+    /// Retires every region no cursor uses and returns how many. Not counted as evictions;
+    /// idempotent; 0 after close.
+    pub fn collect(&mut self) -> usize {
+        let collected = self.retire_all_unused(false);
+        self.table.release_idle_descriptors();
+        collected
+    }
+
+    /// smmap's `_collect_lru_region(size)` with true LRU: while `size == 0` or
+    /// `mapped + size > max_memory_size`, retire the unused region (client count 1) used
+    /// longest ago; stop when none is left. Returns how many went; they count as evictions
+    /// only when `size > 0`.
+    pub fn collect_lru_region(&mut self, size: u64) -> usize {
+        let collected = self.evict_lru(size, size > 0);
+        self.table.release_idle_descriptors();
+        collected
+    }
+
+    /// On Windows, where a mapped file cannot be deleted: releases every region (used or
+    /// not) of path-keyed files whose path starts with `base_path`. Elsewhere mappings never
+    /// block deletion: 0, nothing unmapped (smmap returns None).
+    pub fn force_map_handle_removal_win(&mut self, base_path: &std::path::Path) -> usize {
+        if !cfg!(windows) {
+            return 0;
+        }
+        let ids = self.table.regions_under(base_path);
+        for &id in &ids {
+            if let Some(region) = self.table.retire(id, false) {
+                self.retire.retire(id, region, true);
+            }
+        }
+        self.table.release_idle_descriptors();
+        ids.len()
+    }
+
+    /// Retires everything; later calls that would map return `Err(Closed)`; `collect`,
+    /// `close` and `unuse_region` stay `Ok`. Idempotent.
+    ///
+    /// ```
+    /// let mut manager = smmap_core::Manager::new(smmap_core::Config::sliding_default());
+    /// manager.close();
+    /// assert!(manager.is_closed() && manager.file(smmap_core::FileKey::Fd(3)).is_err());
+    /// ```
+    pub fn close(&mut self) {
+        for id in self.table.ids() {
+            self.retire(id, false);
+        }
+        self.table.release_descriptors();
+        self.closed = true;
+    }
+
+    /// Makes room for a region that supersedes `id`: an unused region is retired; a used
+    /// one becomes an orphan that unmaps when its last cursor lets go.
+    pub(super) fn displace(&mut self, id: RegionId) {
+        let used = self.table.region(id).is_some_and(|r| r.client_count() > 1);
+        if used {
+            self.table.orphan(id);
+        } else {
+            self.retire(id, false);
+        }
+    }
+
+    /// smmap's memory pre-check before planning a region of about `size` bytes.
+    pub(super) fn make_room_for(&mut self, size: u64) {
+        if self.table.mapped_bytes().saturating_add(size) > self.config.max_memory_size {
+            self.evict_lru(size, true);
+        }
+    }
+
+    /// Retires unused regions, least recently used first, while `size == 0` or mapping
+    /// `size` more bytes would exceed the memory budget.
+    pub(super) fn evict_lru(&mut self, size: u64, count_as_evictions: bool) -> usize {
+        let mut retired = 0;
+        while size == 0
+            || self.table.mapped_bytes().saturating_add(size) > self.config.max_memory_size
+        {
+            let Some(victim) = self.eviction.least_recently_used(&self.table) else {
+                break;
+            };
+            self.drop_hold(victim, count_as_evictions);
+            retired += 1;
+        }
+        retired
+    }
+
+    /// Retires every unused region at once (order does not matter when all go).
+    pub(super) fn retire_all_unused(&mut self, count_as_evictions: bool) -> usize {
+        let victims: Vec<RegionId> = self.table.idle().map(|(id, _)| id).collect();
+        for &victim in &victims {
+            self.drop_hold(victim, count_as_evictions);
+        }
+        victims.len()
+    }
+
+    /// The manager lets go of an unused region: its count drops from 1 to 0 and it retires.
+    pub(super) fn drop_hold(&mut self, id: RegionId, evicted: bool) {
+        let _ = self.table.add_clients(id, -1, false);
+        self.retire(id, evicted);
+    }
+
+    /// Takes `id` out of the books and hands it to the retirement policy; false if unknown.
+    pub(super) fn retire(&mut self, id: RegionId, evicted: bool) -> bool {
+        match self.table.retire(id, evicted) {
+            Some(region) => {
+                self.retire.retire(id, region, false);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -369,9 +369,18 @@ export class SlidingWindowMapBuffer {
    * yields them; a generator, so its body runs only on the first `next()`. @internal
    */
   *_chunks(from: number, to: number, chunkSize: number): Generator<Buffer, void, undefined> {
+    // A pass over more than the budget sees each window evicted before it could come back to
+    // it, so the windows behind it give their pages back as it leaves them: it keeps about one
+    // window resident instead of the whole budget (they stay mapped and cached).
+    const dropBehind = to - from > (this.#cursor?._manager?._native.maxMappedMemorySize() ?? Number.POSITIVE_INFINITY)
+    let behind: MapRegion | null = null
     for (let pos = from; pos < Math.min(to, this.#length); ) {
       const absolute = this.#offset + pos
       const region = this.#regionAt(absolute)
+      if (region !== behind) {
+        if (dropBehind && behind !== null) behind._owner.passed()
+        behind = region
+      }
       const at = absolute - region._ofs
       const size = Math.min(chunkSize, Math.min(to, this.#length) - pos, region._size - at)
       yield exposed(region)._buf.subarray(at, at + size)

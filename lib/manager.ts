@@ -235,4 +235,8 @@ class ManagedRegion implements RegionOwner {
   expose(): void {
     this.manager._native.expose(this.id)
   }
+
+  passed(): void {
+    this.manager._native.releasePages(this.id)
+  }
 }

@@ -100,6 +100,8 @@ export interface RegionOwner {
   release(): void
   /** A Buffer over the region is being handed out: keep it mapped while one can reach it. */
   expose(): void
+  /** A pass moved past the region: its clean pages may go back while it stays mapped. */
+  passed(): void
 }
 
 /** The truncation flag of a region nothing guards (standalone regions report no truncation). */
@@ -267,6 +269,9 @@ class StandaloneRegion implements RegionOwner {
   expose(): void {
     this.mapped.expose()
   }
+
+  /** Passes move over a manager's windows only, never over a standalone region. */
+  passed(): void {}
 }
 
 /**

@@ -235,6 +235,12 @@ impl NativeManager {
         }
     }
 
+    /// A sequential pass moved past `region`: its clean pages go back if no cursor uses it.
+    #[napi]
+    pub fn release_pages(&mut self, region: f64) -> bool {
+        self.core.release_pages(region as RegionId)
+    }
+
     #[napi]
     pub fn client_count(&self, region: f64) -> f64 {
         self.core

@@ -57,6 +57,20 @@ impl<R: Retire> Manager<R> {
         self.closed = true;
     }
 
+    /// Gives back the resident pages of `region` while it stays mapped and cached, when no
+    /// cursor uses it: a pass over more than the budget, once past a window, would see it
+    /// evicted before coming back to it, so its pages need not stay resident meanwhile. Pages
+    /// written into stay. False for a region unknown or in use.
+    pub fn release_pages(&mut self, region: RegionId) -> bool {
+        match self.table.region(region) {
+            Some(r) if r.client_count() == 1 => {
+                r.release_pages();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Makes room for a region that supersedes `id`: an unused region is retired; a used
     /// one becomes an orphan that unmaps when its last cursor lets go.
     pub(super) fn displace(&mut self, id: RegionId) {

@@ -1,0 +1,58 @@
+// A sequential pass over more than the budget would see every window evicted before it could
+// come back to it, so chunks() gives back the pages of the windows it leaves: the process keeps
+// about one window of the file resident instead of the whole budget, while the windows stay
+// mapped and cached. A pass within the budget keeps everything resident for the next pass.
+// Residency is read back from /proc/self/smaps, which only Linux has.
+import test from 'ava'
+import pkg = require('./helpers/smmap')
+import files = require('./helpers/files')
+import { mappingsOf } from './helpers/smaps'
+
+const { ALLOCATIONGRANULARITY: G, SlidingWindowMapBuffer, SlidingWindowMapManager } = pkg.smmap
+const { patternedFile, scope } = files
+const WINDOW = 4 * G
+const withSmaps = process.platform === 'linux' ? test : test.skip
+
+/** A pass through chunks() of one page each, reading both ends of every page; the sum of those bytes. */
+function pass(buf: InstanceType<typeof SlidingWindowMapBuffer>): number {
+  let sum = 0
+  for (const chunk of buf.chunks(G)) sum += chunk[0] + chunk[G - 1]
+  return sum
+}
+
+function expectedSum(data: Buffer): number {
+  let sum = 0
+  for (let at = 0; at < data.length; at += G) sum += data[at] + data[at + G - 1]
+  return sum
+}
+
+const residentBytes = (path: string) => mappingsOf(path).reduce((sum, m) => sum + m.rss, 0)
+
+withSmaps('a pass over more than the budget gives back the pages of the windows behind it, which stay cached', (t) =>
+  scope((use) => {
+    const f = use(patternedFile(16 * WINDOW, 'drop-behind'))
+    const man = use(new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: 8 * WINDOW }))
+    const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path)))
+    t.is(pass(buf), expectedSum(f.data), 'every byte read right')
+    t.is(man.stats().mappedBytes, 8 * WINDOW, 'the budget is still full of cached windows')
+    t.true(residentBytes(f.path) <= WINDOW, `${residentBytes(f.path) / G} pages resident: the window the pass is in at most`)
+    // The cached windows still serve reads without a miss, faulting their pages in again.
+    const misses = man.stats().misses
+    t.is(buf.readUInt32LE(9 * WINDOW + 5), f.data.readUInt32LE(9 * WINDOW + 5))
+    t.is(buf.at(12 * WINDOW), f.data[12 * WINDOW])
+    t.is(man.stats().misses, misses, 'no miss: the windows stayed mapped')
+  }),
+)
+
+withSmaps('a pass within the budget keeps its windows resident for the next pass', (t) =>
+  scope((use) => {
+    const f = use(patternedFile(6 * WINDOW, 'keep-resident'))
+    const man = use(new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: 8 * WINDOW }))
+    const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path)))
+    t.is(pass(buf), expectedSum(f.data))
+    t.is(residentBytes(f.path), 6 * WINDOW, 'every page of every window stays resident')
+    const { misses } = man.stats()
+    t.is(pass(buf), expectedSum(f.data))
+    t.is(man.stats().misses, misses, 'the second pass maps nothing')
+  }),
+)

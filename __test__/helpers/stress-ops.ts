@@ -35,6 +35,8 @@ export interface StaleView {
   length: number
   file: number
   ofs: number
+  /** Where this view was last written into (a view index), if it was. */
+  writtenAt?: number
 }
 
 export interface ManagerState {
@@ -54,10 +56,17 @@ export interface Ctx {
   stale: StaleView[]
   /** Views handed to asynchronous native consumers that have not finished yet. */
   pending: Set<Promise<void>>
+  /** The memory those consumers read, with how many read it. */
+  busy: Map<ArrayBufferLike, number>
   /** What those consumers got wrong, checked between steps. */
   asyncFailures: string[]
   asyncChecked: number
   filesReplaced: number
+  /** Bytes written into views of let-go windows, by ArrayBuffer and byte offset in it: every
+   * view over that memory must read them instead of the file's. */
+  writes: WeakMap<ArrayBufferLike, Map<number, number>>
+  viewWrites: number
+  writesChecked: number
   /** Indices of the files replaced so far: a buffer on one may find its file gone (ESTALE). */
   replaced: Set<number>
   staleErrors: number
@@ -316,10 +325,40 @@ const cursorOps: Op[] = [
           resolve()
         })
       })
+      ctx.busy.set(view.buffer, (ctx.busy.get(view.buffer) ?? 0) + 2)
       for (const job of [deflated, written]) {
         ctx.pending.add(job)
-        job.then(() => ctx.pending.delete(job))
+        job.then(() => {
+          ctx.pending.delete(job)
+          const readers = ctx.busy.get(view.buffer)! - 1
+          if (readers === 0) ctx.busy.delete(view.buffer)
+          else ctx.busy.set(view.buffer, readers)
+        })
       }
+    },
+  },
+  {
+    // A consumer that keeps a chunk and transforms it in place, before or after its window is
+    // let go of: the write stays, in that view and in every other view of the same memory.
+    // Only into memory no cursor or buffer reads any more: a let-go window, or an unused one
+    // that collect() then lets go of at once; and none an asynchronous consumer in flight reads.
+    name: 'write into a view, then let its window go',
+    weight: 2,
+    run(ctx, m) {
+      const own = ctx.stale.filter((v) => v.manager === m.manager)
+      if (!files.windowsOutliveUse || own.length === 0) return
+      const v = pick(ctx, own)
+      const mapped = check.isMapped(v.manager, v.region)
+      if ((mapped && check.native(v.manager).clientCount(v.region) !== 1) || ctx.busy.has(v.view.buffer)) return
+      const at = int(ctx, 0, v.length - 1)
+      const value = v.view[at] ^ int(ctx, 1, 255)
+      v.view[at] = value
+      let written = ctx.writes.get(v.view.buffer)
+      if (written === undefined) ctx.writes.set(v.view.buffer, (written = new Map()))
+      written.set(v.view.byteOffset + at, value)
+      v.writtenAt = at
+      ctx.viewWrites++
+      if (mapped) m.manager.collect()
     },
   },
   {

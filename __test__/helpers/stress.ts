@@ -43,6 +43,8 @@ export interface StressResult {
   asyncChecked: number
   /** Files replaced at their path (an identical copy renamed over them) during the run. */
   filesReplaced: number
+  viewWrites: number
+  writesChecked: number
   /** Buffers that found their replaced file out of reach (see allowLimit). */
   staleErrors: number
   ms: number
@@ -110,9 +112,13 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     files: stressFiles,
     stale: [],
     pending: new Set(),
+    busy: new Map(),
     asyncFailures: [],
     asyncChecked: 0,
     filesReplaced: 0,
+    writes: new WeakMap(),
+    viewWrites: 0,
+    writesChecked: 0,
     replaced: new Set(),
     staleErrors: 0,
     nullFd: fs.openSync(os.devNull, 'w'),
@@ -177,6 +183,8 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     staleViewsChecked: ctx.staleViewsChecked,
     asyncChecked: ctx.asyncChecked,
     filesReplaced: ctx.filesReplaced,
+    viewWrites: ctx.viewWrites,
+    writesChecked: ctx.writesChecked,
     staleErrors: ctx.staleErrors,
     ms: Date.now() - started,
   }
@@ -197,17 +205,25 @@ function checkStaleView(ctx: Ctx): void {
   const v = ctx.stale[Math.floor(ctx.rand() * ctx.stale.length)]
   ctx.staleViewsChecked++
   const mapped = check.isMapped(v.manager, v.region)
-  checkView(ctx, v, mapped, Math.floor(ctx.rand() * v.length), `a view of ${mapped ? 'mapped' : 'let go'} region ${v.region}`)
+  // Half the time the byte written into it last, if any, else a random one.
+  const written = v.writtenAt !== undefined && ctx.rand() < 0.5
+  if (written) ctx.writesChecked++
+  const at = written ? v.writtenAt! : Math.floor(ctx.rand() * v.length)
+  checkView(ctx, v, mapped, at, `a view of ${mapped ? 'mapped' : 'let go'} region ${v.region}`)
 }
 
-/** A held view: its length and byte `at` are the file's, unless it was let go of on Windows, which empties it. */
+/**
+ * A held view: its length and byte `at` are the file's, or what was written there, unless it
+ * was let go of on Windows, which empties it.
+ */
 function checkView(ctx: Ctx, v: Ctx['stale'][number], mapped: boolean, at: number, what: string): void {
   if (!mapped && !files.windowsOutliveUse) {
     check.expectEqual(`length of ${what} (Windows empties it)`, v.view.length, 0)
     return
   }
   check.expectEqual(`length of ${what}`, v.view.length, v.length)
-  check.expectEqual(`byte ${at} of ${what}`, v.view[at], ctx.files[v.file].data[v.ofs + at])
+  const written = ctx.writes.get(v.view.buffer)?.get(v.view.byteOffset + at)
+  check.expectEqual(`byte ${at} of ${what}`, v.view[at], written ?? ctx.files[v.file].data[v.ofs + at])
 }
 
 /** Lets go of everything and collects; the views still held keep their bytes, and are dropped. */
@@ -221,6 +237,6 @@ function finish(ctx: Ctx, managers: ManagerState[]): void {
     check.expectEqual(`${m.name} numOpenFiles() after collect()`, m.manager.numOpenFiles(), 0)
     check.expectEqual(`${m.name} mappedMemorySize() after collect()`, m.manager.mappedMemorySize(), 0)
   }
-  for (const v of ctx.stale) checkView(ctx, v, false, 0, 'a view after collect()')
+  for (const v of ctx.stale) checkView(ctx, v, false, v.writtenAt ?? 0, 'a view after collect()')
   ctx.stale.length = 0
 }

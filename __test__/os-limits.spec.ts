@@ -15,3 +15,15 @@ linux('at vm.max_map_count, a new window is ENOMEM naming the limit; the process
     mapsAgain: true,
   })
 })
+
+linux('a synchronous loop handing out Buffers that meets the mapping limit is told to let the event loop turn, which cures it', (t) => {
+  const env = { SMMAP_LIMITS_CASE: 'retained-windows', SMMAP_TEST_MAX_MAPPINGS: '2000' }
+  t.deepEqual(child.runFixture(t, 'os-limits-child', { env, nodeArgs: ['--expose-gc'] }), {
+    refused: true,
+    code: 'ENOMEM',
+    namesTheEventLoop: true,
+    retained: true,
+    freedByATurn: true,
+    mapsAgain: true,
+  })
+})

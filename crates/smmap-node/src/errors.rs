@@ -36,7 +36,16 @@ pub fn set_error_factory(env: Env, factory: napi::bindgen_prelude::Unknown) -> n
 /// Throws `err` as a JavaScript exception and returns the marker napi-rs uses to leave it
 /// pending instead of throwing a second error over it.
 pub fn throw(env: &Env, err: Error) -> napi::Error {
-    let description = describe(&err);
+    throw_with(env, err, None)
+}
+
+/// [`throw`], with `more` to say after the core's own hint: what only the host knows.
+pub fn throw_with(env: &Env, err: Error, more: Option<String>) -> napi::Error {
+    let mut description = describe(&err);
+    if let Some(more) = more {
+        description.message.push_str("; ");
+        description.message.push_str(&more);
+    }
     // SAFETY: `env` is the live environment of the current call.
     unsafe { throw_described(env.raw(), &description) };
     napi::Error::new(Status::PendingException, description.message)

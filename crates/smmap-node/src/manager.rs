@@ -8,9 +8,9 @@ use std::sync::atomic::Ordering;
 use napi::bindgen_prelude::Either;
 use napi::{sys, Env};
 use napi_derive::napi;
-use smmap_core::{Config, FileId, Manager, RegionId};
+use smmap_core::{Config, Error, Exhausted, Exhaustion, FileId, Manager, RegionId};
 
-use crate::errors::throw;
+use crate::errors::{throw, throw_with};
 use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
 use crate::numbers::{to_js, to_u64};
@@ -177,8 +177,29 @@ impl NativeManager {
             }
             Ok(Some(id)) => js_number(&env, id as f64),
             Ok(None) => js_number(&env, -1.0),
-            Err(e) => Err(throw(&env, e)),
+            Err(e) => {
+                let more = self.retained_hint(&e);
+                Err(throw_with(&env, e, more))
+            }
         }
+    }
+
+    /// For a mapping the OS refused while windows this manager let go of are still mapped for
+    /// Buffers it handed out: those are the likely cause, and only the event loop frees them.
+    fn retained_hint(&mut self, err: &Error) -> Option<String> {
+        if err.exhausted() != Some(Exhausted::Os(Exhaustion::Mappings)) {
+            return None;
+        }
+        let retained = self.core.retirement().retained.load(Ordering::Relaxed);
+        (retained > 0).then(|| {
+            format!(
+                "{:.1} MiB of windows this manager let go of are still mapped for Buffers it \
+                 handed out, and Node unmaps them only when the event loop turns: let a long \
+                 synchronous loop yield (await) now and then, or read through a \
+                 SlidingWindowMapBuffer's methods, which hand out no Buffers",
+                retained as f64 / 1048576.0
+            )
+        })
     }
 
     /// The mailbox shared with the facade (see `mailbox.rs`).

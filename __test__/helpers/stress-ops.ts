@@ -354,7 +354,10 @@ const cursorOps: Op[] = [
       const value = v.view[at] ^ int(ctx, 1, 255)
       v.view[at] = value
       let written = ctx.writes.get(v.view.buffer)
-      if (written === undefined) ctx.writes.set(v.view.buffer, (written = new Map()))
+      if (written === undefined) {
+        written = new Map()
+        ctx.writes.set(v.view.buffer, written)
+      }
       written.set(v.view.byteOffset + at, value)
       v.writtenAt = at
       ctx.viewWrites++

@@ -1,6 +1,7 @@
 //! How regions leave the manager: evicted to keep a budget, collected, forced out (Windows),
 //! or all at once on close. Each goes through `retire`, which takes it off the table's
-//! books and hands it to the [`Retire`] policy.
+//! books and hands it to the [`Retire`] policy. Also how a region's pages leave while it
+//! stays (`release_pages`, for a pass that has moved on).
 
 use super::{Manager, Retire};
 use crate::ids::RegionId;

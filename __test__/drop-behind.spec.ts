@@ -1,5 +1,6 @@
 // A sequential pass over more than the budget would see every window evicted before it could
-// come back to it, so chunks() gives back the pages of the windows it leaves: the process keeps
+// come back to it, so chunks() (and the stream and for await over it) gives back the pages of the
+// windows it leaves: the process keeps
 // about one window of the file resident instead of the whole budget, while the windows stay
 // mapped and cached. A pass within the budget keeps everything resident for the next pass.
 // Residency is read back from /proc/self/smaps, which only Linux has.
@@ -56,3 +57,25 @@ withSmaps('a pass within the budget keeps its windows resident for the next pass
     t.is(man.stats().misses, misses, 'the second pass maps nothing')
   }),
 )
+
+withSmaps('for await over more than the budget gives back the windows behind it across its read-ahead stretches', async (t) => {
+  // 1 MiB windows, a 16 MiB budget and a 24 MiB file: each 8 MiB stretch the iterator reads
+  // ahead is within the budget, the whole pass is not.
+  const MiB = 1 << 20
+  const f = patternedFile(24 * MiB, 'drop-behind-async')
+  const man = new SlidingWindowMapManager({ windowSize: MiB, maxMemorySize: 16 * MiB })
+  const buf = new SlidingWindowMapBuffer(man.makeCursor(f.path))
+  try {
+    let sum = 0
+    for await (const chunk of buf.chunksAsync(64 * 1024)) sum += chunk[0] + chunk[chunk.length - 1]
+    let expected = 0
+    for (let at = 0; at < f.data.length; at += 64 * 1024) expected += f.data[at] + f.data[at + 64 * 1024 - 1]
+    t.is(sum, expected, 'every chunk read right')
+    t.is(man.stats().mappedBytes, 16 * MiB, 'the budget is still full of cached windows')
+    t.true(residentBytes(f.path) <= MiB, `${residentBytes(f.path) / MiB} MiB resident: the window the pass is in at most`)
+  } finally {
+    buf.endAccess()
+    man.close()
+    f[Symbol.dispose]()
+  }
+})

@@ -368,24 +368,30 @@ export class SlidingWindowMapBuffer {
    * Zero-copy chunks of `[from, to)` (buffer indices, already within bounds), as `chunks()`
    * yields them; a generator, so its body runs only on the first `next()`. @internal
    */
-  *_chunks(from: number, to: number, chunkSize: number): Generator<Buffer, void, undefined> {
-    // A pass over more than the budget sees each window evicted before it could come back to
-    // it, so the windows behind it give their pages back as it leaves them: it keeps about one
-    // window resident instead of the whole budget (they stay mapped and cached).
-    const dropBehind = to - from > (this.#cursor?._manager?._native.maxMappedMemorySize() ?? Number.POSITIVE_INFINITY)
-    let behind: MapRegion | null = null
+  *_chunks(from: number, to: number, chunkSize: number, pass: Pass = this._pass(from, to)): Generator<Buffer, void, undefined> {
     for (let pos = from; pos < Math.min(to, this.#length); ) {
       const absolute = this.#offset + pos
       const region = this.#regionAt(absolute)
-      if (region !== behind) {
-        if (dropBehind && behind !== null) behind._owner.passed()
-        behind = region
+      if (region !== pass.behind) {
+        if (pass.dropBehind && pass.behind !== null) pass.behind._owner.passed()
+        pass.behind = region
       }
       const at = absolute - region._ofs
       const size = Math.min(chunkSize, Math.min(to, this.#length) - pos, region._size - at)
       yield exposed(region)._buf.subarray(at, at + size)
       pos += size
     }
+  }
+
+  /**
+   * A sequential pass over `[from, to)`, which `_chunks` may serve in several calls. A pass over
+   * more than the budget sees each window evicted before it could come back to it, so the
+   * windows behind it give their pages back as it leaves them: it keeps about one window
+   * resident instead of the whole budget (they stay mapped and cached). @internal
+   */
+  _pass(from: number, to: number): Pass {
+    const budget = this.#cursor?._manager?._native.maxMappedMemorySize() ?? Number.POSITIVE_INFINITY
+    return { dropBehind: to - from > budget, behind: null }
   }
 
   /** The file offset of index 0. @internal */
@@ -567,6 +573,12 @@ export class SlidingWindowMapBuffer {
       return this.#afterAside(read.call(this.#readAside(offset, width), this.#asideAt), absolute)
     }
   }
+}
+
+/** A sequential pass (see `_pass`): whether it gives back the windows it leaves, and the window it is in. @internal */
+export interface Pass {
+  readonly dropBehind: boolean
+  behind: MapRegion | null
 }
 
 export interface SlidingWindowMapBuffer {

@@ -5,7 +5,7 @@
 // (lib/buf.ts) delegates to these functions; everything here goes through its methods.
 import { Readable } from 'node:stream'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { SlidingWindowMapBuffer } from './buf'
+import type { Pass, SlidingWindowMapBuffer } from './buf'
 import native = require('./native')
 import { checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 
@@ -242,8 +242,8 @@ const CHUNKS_ARE_VIEWS: boolean = native.mappingsOutliveUse()
 const TURN = 1 << 20
 
 /** The chunks of `[from, to)` as asynchronous consumers may keep them (see CHUNKS_ARE_VIEWS). */
-function* heldChunks(buf: SlidingWindowMapBuffer, from: number, to: number, chunkSize: number): Generator<Buffer, void, undefined> {
-  for (const chunk of buf._chunks(from, to, chunkSize)) yield CHUNKS_ARE_VIEWS ? chunk : Buffer.from(chunk)
+function* heldChunks(buf: SlidingWindowMapBuffer, from: number, to: number, chunkSize: number, pass?: Pass): Generator<Buffer, void, undefined> {
+  for (const chunk of buf._chunks(from, to, chunkSize, pass)) yield CHUNKS_ARE_VIEWS ? chunk : Buffer.from(chunk)
 }
 
 /** A Readable of `[start, end]`; its chunks keep their bytes however long a consumer holds them. */
@@ -322,13 +322,15 @@ const AHEAD = 8 << 20
  */
 export async function* chunksAsync(buf: SlidingWindowMapBuffer, chunkSize: number): AsyncGenerator<Buffer, void, undefined> {
   const step = Math.max(chunkSize, AHEAD)
+  // One pass over the whole buffer, served a stretch at a time.
+  const pass = buf._pass(0, buf.length)
   let ready = prefetch(buf, 0, step)
   for (let pos = 0; pos < buf.length; pos += step) {
     await ready
     ready = prefetch(buf, pos + step, pos + 2 * step)
     ready.catch(() => {}) // awaited on the next step; a close meanwhile ends the loop there
     let sinceTurn = 0
-    for (const chunk of heldChunks(buf, pos, Math.min(pos + step, buf.length), chunkSize)) {
+    for (const chunk of heldChunks(buf, pos, Math.min(pos + step, buf.length), chunkSize, pass)) {
       yield chunk
       sinceTurn += chunk.length
       if (sinceTurn >= TURN) {

@@ -1,8 +1,8 @@
 // A sequential pass over more than the budget would see every window evicted before it could
-// come back to it, so chunks() (and the stream and for await over it) gives back the pages of the
-// windows it leaves: the process keeps
-// about one window of the file resident instead of the whole budget, while the windows stay
-// mapped and cached. A pass within the budget keeps everything resident for the next pass.
+// come back to it, so chunks() (and the stream and `for await` built on it) gives back the pages
+// of the windows it leaves: the process keeps about one window of the file resident instead of
+// the whole budget, while the windows stay mapped and cached. A pass within the budget keeps
+// everything resident for the next pass.
 // Residency is read back from /proc/self/smaps, which only Linux has.
 import test from 'ava'
 import pkg = require('./helpers/smmap')

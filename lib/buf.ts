@@ -1,37 +1,14 @@
 // smmap's buf module: a buffer-like view of a whole file (or a range of it) that slides its
 // cursor's window as it is read. Indices are relative to the buffer's `offset`. Reads inside
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
-import native = require('./native')
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
 import * as dropIn from './drop-in'
-import { exposed, inPageCache, isMapped, isTruncated, regionCovers, type MapRegion } from './util'
+import { PositionalReads, SMALL_COPY } from './positional'
+import { exposed, isMapped, isTruncated, regionCovers, type MapRegion } from './util'
 
 /** Bytes per chunk that `chunks()` yields by default (as `fs.createReadStream`'s highWaterMark). */
 const DEFAULT_CHUNK = 64 * 1024
-
-/**
- * Two small reads this close together (bytes) are taken as locality: the second maps a window.
- * Parsers read a header and then its fields, well within this; random probes rarely are.
- */
-const NEAR = 64 * 1024
-
-/**
- * How many reads in a row must land near the previous one before a window is mapped there. One
- * is not enough: over a large file, random probes land near the last one often enough
- * (1 in 8,000 over 1 GiB) that mapping a 64 MiB window for each such pair, then faulting its
- * pages in and unmapping it, cost more than every pread together. A parser reading a header
- * and its fields makes the streak at once.
- */
-const NEAR_STREAK = 2
-
-/**
- * Copies of at most this many bytes that are not `NEAR` the access before are read from a
- * window only where the page cache holds their pages; elsewhere with one pread. A page fault
- * on a page the cache does not hold reads the neighbourhood in (1 MiB on Linux's defaults) to
- * serve 4 KiB: a cold random reader waited 10 times longer than `fs.readSync` (bench: cold4k).
- */
-const SMALL_COPY = 64 * 1024
 
 /** Buffer's fixed-width readers, by name and width in bytes. */
 // biome-ignore format: a table reads better in rows
@@ -80,19 +57,12 @@ export class SlidingWindowMapBuffer {
   #flags = 0
   /** Holds a value that straddles two windows while it is read. */
   readonly #straddle = Buffer.alloc(8)
-  /** Where the last small read outside the cursor's window was (absolute), for `#readAside`. */
-  #lastAside = -Infinity
-  /** How many small reads in a row landed `NEAR` the one before. */
-  #nearStreak = 0
   /** Where in the Buffer `#readAside` returned its bytes start. */
   #asideAt = 0
   /** The mapped region `#readAside` returned, to check after the read (null: a copy). */
   #asideRegion: MapRegion | null = null
-  /**
-   * The handle positional reads go through without a manager call: undefined until asked for,
-   * null where the manager holds no descriptor for the file (an fd key: `readAt` serves).
-   */
-  #reader: native.ExternalObject<'ReadHandle'> | null | undefined = undefined
+  /** Reads that go through no window (pread), and when mapping one pays instead. */
+  readonly #positional = new PositionalReads()
 
   constructor(cursor?: WindowCursor | null, offset: number = 0, size: number = Infinity, flags: number = 0) {
     if (cursor === undefined || cursor === null) return
@@ -134,7 +104,7 @@ export class SlidingWindowMapBuffer {
       this.#cursor?.unuseRegion()
       this.#cursor = cursor
     }
-    this.#reader = undefined
+    this.#positional.forgetHandle()
     const current = this.#cursor
     if (current === null || !current.isAssociated()) return false
     // A new access starts on the file at the path now, as a new buffer would, and stays on it.
@@ -152,7 +122,7 @@ export class SlidingWindowMapBuffer {
   /** Lets go of the cursor's region; the length becomes 0. Idempotent. */
   endAccess(): void {
     this.#length = 0
-    this.#reader = undefined
+    this.#positional.forgetHandle()
     if (this.#cursor === null) return
     this.#cursor.unuseRegion()
     this.#cursor._pinned = false
@@ -415,17 +385,17 @@ export class SlidingWindowMapBuffer {
   /**
    * A small read (`width` <= 8 bytes at buffer index `index`) that the cursor's window does not
    * hold whole. Another window of the file mapped already serves it without a call. Else it
-   * maps a window there only when the previous such read was near it (`NEAR`): evidence that
-   * the next reads will land there too. Otherwise it reads positionally, so random access over
-   * a file far larger than the budget costs one pread instead of a map, a page fault and an
-   * unmap for every read. Returns the Buffer holding the bytes at `#asideAt`: the resident
-   * region's, or the straddle buffer.
+   * maps a window there only when the reads before it were near (`PositionalReads.near`):
+   * evidence that the next reads will land there too. Otherwise it reads positionally, so
+   * random access over a file far larger than the budget costs one pread instead of a map, a
+   * page fault and an unmap for every read. Returns the Buffer holding the bytes at
+   * `#asideAt`: the resident region's, or the straddle buffer.
    */
   #readAside(index: number, width: number): Buffer {
     const absolute = this.#offset + index
     const cursor = this.#cursor!
     const region = cursor._region
-    const near = this.#near(absolute)
+    const near = this.#positional.near(absolute)
     // Another window of the file that is mapped already holds it: read it there, no call.
     const resident = cursor._manager!._resident(cursor._file, absolute)
     if (resident !== null && absolute + width <= resident._ofs + resident._size) {
@@ -438,38 +408,15 @@ export class SlidingWindowMapBuffer {
     if (near || regionCovers(region, absolute)) {
       this.#copyOut(this.#straddle, 0, index, index + width)
     } else {
-      this.#readPositional(this.#straddle, 0, absolute, width)
+      this.#positional.read(cursor, this.#straddle, 0, absolute, width)
     }
     return this.#straddle
   }
 
-  /** Records an access at `absolute`; whether it makes a streak of `NEAR` ones (locality). */
-  #near(absolute: number): boolean {
-    this.#nearStreak = Math.abs(absolute - this.#lastAside) < NEAR ? this.#nearStreak + 1 : 0
-    this.#lastAside = absolute
-    return this.#nearStreak >= NEAR_STREAK
-  }
-
   /** `#copyOut`, or one pread for a small range a window holds but the page cache does not (see SMALL_COPY). */
   #copyRange(target: Uint8Array, targetStart: number, from: number, to: number): void {
-    if (to > from && to - from <= SMALL_COPY && this.#readCold(target, targetStart, from, to)) return
+    if (to > from && to - from <= SMALL_COPY && this.#positional.readCold(this.#cursor!, target, targetStart, this.#offset + from, to - from)) return
     this.#copyOut(target, targetStart, from, to)
-  }
-
-  /**
-   * Reads `[from, to)` with a pread if a mapped window holds it whole but the page cache does
-   * not, and it is not part of a streak of nearby accesses (those pay for the neighbourhood a
-   * fault reads in: they read it next). Returns whether it did.
-   */
-  #readCold(target: Uint8Array, targetStart: number, from: number, to: number): boolean {
-    const absolute = this.#offset + from
-    if (this.#near(absolute)) return false
-    const cursor = this.#cursor!
-    const region = regionCovers(cursor._region, absolute) ? cursor._region! : cursor._manager!._resident(cursor._file, absolute)
-    if (region === null || absolute + (to - from) > region._ofs + region._size) return false
-    if (inPageCache(region, absolute - region._ofs, to - from)) return false
-    this.#readPositional(target, targetStart, absolute, to - from)
-    return true
   }
 
   /**
@@ -481,44 +428,6 @@ export class SlidingWindowMapBuffer {
     if (region === null) return value
     this.#asideRegion = null
     return intact(region, value, absolute)
-  }
-
-  /**
-   * Reads `count` bytes at absolute offset `absolute` into `target` at `targetStart` without
-   * mapping them: one native pread on the descriptor the manager holds for the file the
-   * cursor reads (the caller's fd for an fd key), so these bytes come from the same file as the
-   * mapped ones, whatever happened to its path. Too few bytes means the file shrank.
-   */
-  #readPositional(target: Uint8Array, targetStart: number, absolute: number, count: number): void {
-    const cursor = this.#cursor!
-    const manager = cursor._manager!
-    // A pread needs no mapping, but a closed manager's buffers read nothing.
-    if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
-    // One pread returns at most about 2 GiB on Linux, so large ranges take several.
-    for (let done = 0; done < count; ) {
-      const read = this.#pread(target, targetStart + done, count - done, absolute + done)
-      if (read === 0) {
-        throw smmapError('ERR_SMMAP_TRUNCATED', `offset ${absolute + done} is past its end, now ${manager._native.currentFileSize(cursor._file)} bytes`)
-      }
-      done += read
-    }
-  }
-
-  /**
-   * One pread of up to `count` bytes at absolute offset `absolute`: through the read handle
-   * while the manager holds the file's descriptor (no manager call), else through the manager.
-   */
-  #pread(target: Uint8Array, targetStart: number, count: number, absolute: number): number {
-    const cursor = this.#cursor!
-    const manager = cursor._manager!
-    if (this.#reader === undefined) this.#reader = manager._native.readHandle(cursor._file)
-    if (this.#reader !== null) {
-      const read = native.readThrough(this.#reader, target, targetStart, count, absolute)
-      if (read >= 0) return read
-      // The descriptor went (the cursor's region was let go of): ask again next time.
-      this.#reader = undefined
-    }
-    return manager._native.readAt(cursor._file, target, targetStart, count, absolute)
   }
 
   /**
@@ -540,7 +449,7 @@ export class SlidingWindowMapBuffer {
         const gap = Math.min(to, ahead ? region!._ofs - this.#offset : to) - pos
         const window = cursor._manager!._window
         if (window !== 0 && gap > window / 2) {
-          this.#readPositional(target, out, absolute, gap)
+          this.#positional.read(cursor, target, out, absolute, gap)
           pos += gap
           out += gap
           continue

@@ -178,9 +178,10 @@ impl Region {
         self.guard.as_ref()
     }
 
-    /// Gives the resident pages back to the OS while keeping the range mapped: a region that
-    /// must outlive its manager's interest (a view still reaches it) costs address space only,
-    /// and later reads fault the file's bytes in again.
+    /// Gives the clean resident pages back to the OS while keeping the range mapped: a region
+    /// that must outlive its manager's interest (a view still reaches it) costs address space
+    /// and the pages written into it only (those keep the writes), and later reads of the rest
+    /// fault the file's bytes in again.
     pub fn release_pages(&self) {
         os::release_pages(&self.map);
     }

@@ -112,7 +112,8 @@ impl RegionView {
     }
 
     /// Hands `region` to the ArrayBuffer's finalizer, which unmaps it when no view can reach
-    /// it; its resident pages are given back now. `retained` counts its bytes until then.
+    /// it; its clean resident pages are given back now (written ones stay). `retained` counts
+    /// its bytes until then.
     pub fn bequeath(self, region: Region, retained: Retained) {
         region.release_pages();
         retained.fetch_add(region.size(), Ordering::Relaxed);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import path = require('node:path')
 import child = require('./helpers/child')
 import files = require('./helpers/files')
-import { node22 } from './helpers/node22'
+import { node22 } from './helpers/node-release'
 
 // On Windows let-go windows are unmapped at once (a live mapping would block the user's own
 // file operations), so asynchronous use there needs a lease, which windows.spec.ts covers.

@@ -3,6 +3,7 @@
 //! across, describes core errors to the facade's error factory, and owns the one rule the
 //! core cannot: every JavaScript view of a region is detached before the region is unmapped.
 
+mod accounting;
 mod bytes;
 mod errors;
 mod flags;

@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 use napi::{sys, Env, Status};
 use smmap_core::Region;
 
+use crate::accounting;
+
 /// Where a region goes when its owner lets it go while a view may still reach it: the
 /// ArrayBuffer's finalizer drops it, so it is unmapped only once no view can, and takes its
 /// size off the owner's count of retained bytes.
@@ -42,9 +44,10 @@ impl RegionView {
     pub fn create(env: &Env, region: &mut Region) -> napi::Result<Self> {
         let heir: Heir = Arc::new(Mutex::new(None));
         let size = region.size() as usize;
+        let hidden = accounting::may_hide(env.raw()).then_some(size);
         let hint = Box::into_raw(Box::new(Finalizer {
             heir: heir.clone(),
-            size,
+            hidden,
         }));
         let mut value = ptr::null_mut();
         // SAFETY: the pointer and length describe the region's live mapping, which outlives the
@@ -65,12 +68,10 @@ impl RegionView {
             // SAFETY: the finalizer will never run for a buffer that was not created.
             drop(unsafe { Box::from_raw(hint) });
             status = copy_into_new_buffer(env, region, &mut value);
-        } else if status == sys::Status::napi_ok {
-            // V8 counts an external ArrayBuffer as memory allocated outside its heap, and a
-            // window's worth of it triggers a full collection every few windows. A window's
-            // pages belong to the page cache and are given back when it is let go of, so take
-            // it out of V8's count; the finalizer puts it back when V8 lets go of it too.
-            adjust_external_memory(env.raw(), -(size as i64));
+        } else if let (sys::Status::napi_ok, Some(size)) = (status, hidden) {
+            // Only now: V8 counts the buffer as it creates it, and the count must never go
+            // below zero.
+            accounting::hide(env.raw(), size);
         }
         check(status, "could not create the region's ArrayBuffer")?;
         let mut reference = ptr::null_mut();
@@ -142,17 +143,11 @@ fn copy_into_new_buffer(
     }
 }
 
-/// What the ArrayBuffer's finalizer is given: where a bequeathed region waits, and the size
-/// taken out of V8's count of external memory.
+/// What the ArrayBuffer's finalizer is given: where a bequeathed region waits, and the bytes
+/// taken out of V8's count of external memory, if any (see `accounting.rs`).
 struct Finalizer {
     heir: Heir,
-    size: usize,
-}
-
-fn adjust_external_memory(env: sys::napi_env, change: i64) {
-    let mut total = 0;
-    // SAFETY: `env` is live (a call or a finalizer of it); this only updates a counter.
-    unsafe { sys::napi_adjust_external_memory(env, change, &mut total) };
+    hidden: Option<usize>,
 }
 
 unsafe extern "C" fn finalize_view(
@@ -162,7 +157,9 @@ unsafe extern "C" fn finalize_view(
 ) {
     // SAFETY: `hint` is the Box leaked in `create` for this buffer; V8 calls this once.
     let finalizer = unsafe { Box::from_raw(hint.cast::<Finalizer>()) };
-    adjust_external_memory(env, finalizer.size as i64);
+    if let Some(size) = finalizer.hidden {
+        accounting::restore(env, size);
+    }
     // Dropping the bequeathed region, if any, unmaps it now that no view remains.
     let bequeathed = finalizer.heir.lock().ok().and_then(|mut slot| slot.take());
     if let Some((region, retained)) = bequeathed {

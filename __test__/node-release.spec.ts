@@ -1,0 +1,22 @@
+// The package under the Node release lines it supports, where their V8s differ in what they
+// check: each runs node-release-child (see there) and must end by itself with every byte right.
+import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import path = require('node:path')
+import { nodeRelease } from './helpers/node-release'
+
+const script = path.join(__dirname, 'fixtures', 'node-release-child.js')
+const running = Number(process.versions.node.split('.')[0])
+
+for (const major of [...new Set([running, 24, 26])]) {
+  const node = nodeRelease(major)
+  const skipped = 'reason' in node ? ` (skipped: ${node.reason})` : ''
+  const run = 'binary' in node ? test : test.skip
+  run(`Node ${major}: windows let go of faster than finalizers run, and held at exit, end the process cleanly${skipped}`, (t) => {
+    if (!('binary' in node)) return
+    const child = spawnSync(node.binary, ['--expose-gc', script], { encoding: 'utf8', timeout: 120_000 })
+    t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
+    t.is(child.status, 0, child.stderr)
+    t.deepEqual(JSON.parse(child.stdout), { wrong: 0, wrongAfterTurn: 0, heldRight: true, fromWorker: { wrong: 0 }, workerExit: 0 })
+  })
+}

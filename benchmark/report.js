@@ -155,6 +155,9 @@ function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) 
     `smmap benchmark (issue 14): ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`,
   )
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
+  if (Number(process.versions.v8.split('.')[0]) >= 13) {
+    console.log(`V8 ${process.versions.v8}: windows handed out count as V8 external memory here, so W2 and W3 pay for extra collections (README, Tuning)`)
+  }
   console.log('each cell: the median over the rounds (min-max in brackets); time per read, or GB/s for a pass')
   console.log(
     `cold runs: ${cold.skipped ? `skipped (${cold.skipped})` : `posix_fadvise(DONTNEED) before each run${cold.verified ? ', checked with fincore' : ' (fincore missing: unverified)'}`}`,

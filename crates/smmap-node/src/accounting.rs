@@ -12,7 +12,7 @@
 //! V8 13 and later (Node 24 on) abort the process when the count would go below zero: Node's
 //! exit detaches every live buffer before calling its finalizer, and a synchronous loop lets
 //! windows go faster than finalizers run. There, views are not hidden, and V8 collects more
-//! often (see the README's benchmark notes).
+//! often (see the README's Tuning section).
 
 use std::ffi::CString;
 use std::ptr;

@@ -12,6 +12,9 @@ const home = path.join(__dirname, '..', '..')
 export function nodeRelease(major: number): { binary: string } | { reason: string } {
   if (Number(process.versions.node.split('.')[0]) === major) return { binary: process.execPath }
   if (process.platform !== 'linux' || process.arch !== 'x64') return { reason: `no Node ${major} is fetched for ${process.platform}-${process.arch}` }
+  // npm's package is a glibc build, which cannot load the musl addon a musl Node tests.
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+  if (!header?.glibcVersionRuntime) return { reason: `no Node ${major} is fetched for musl (npm's is a glibc build)` }
   const dir = path.join(home, `node${major}`)
   const binary = path.join(dir, 'package', 'bin', 'node')
   if (fs.existsSync(binary)) return { binary }

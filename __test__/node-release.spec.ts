@@ -5,6 +5,7 @@
 import test from 'ava'
 import { spawnSync } from 'node:child_process'
 import path = require('node:path')
+import files = require('./helpers/files')
 import { nodeRelease } from './helpers/node-release'
 
 const script = path.join(__dirname, 'fixtures', 'node-release-child.js')
@@ -16,7 +17,8 @@ for (const major of [...new Set([running, 22, 24, 26])]) {
   const run = 'binary' in node ? test : test.skip
   run(`Node ${major}: windows let go of faster than finalizers run, and held at exit, end the process cleanly${skipped}`, (t) => {
     if (!('binary' in node)) return
-    const child = spawnSync(node.binary, ['--expose-gc', script], { encoding: 'utf8', timeout: 120_000 })
+    using file = files.patternedFile(24 * 1024 * 1024 + 4321, 'node-release')
+    const child = spawnSync(node.binary, ['--expose-gc', script, file.path], { encoding: 'utf8', timeout: 120_000 })
     t.is(child.signal, null, `killed by a signal: ${child.stderr}`)
     t.is(child.status, 0, child.stderr)
     t.deepEqual(JSON.parse(child.stdout), { wrong: 0, wrongAfterTurn: 0, heldRight: true, fromWorker: { wrong: 0 }, workerExit: 0 })

@@ -23,8 +23,9 @@
 #   bash scripts/platforms/platforms.sh check                  exit 0 if this machine can run it,
 #                                                              else say why and exit 3
 # Env: SMMAP_SKIP_PLATFORMS=1 (do nothing), PLAT_WORK (default /tmp/smmap-platforms),
-# NODE_VERSION (20.20.2), NODE_LTS_VERSION (24.22.3), MUSL_NODE_VERSION (22.20.0: PyPI's musl builds of 20.x stop below
-# ava's ^20.19), ZIG_VERSION (0.14.1, as the workflow), NICE ("nice -n 19"), PLAT_AVA_ARGS.
+# NODE_VERSION (20.20.2), NODE_LTS_VERSION (24.22.3), MUSL_NODE_VERSION (22.20.0: PyPI's musl
+# builds of 20.x stop below ava's ^20.19), ZIG_VERSION (0.14.1, as the workflow), NICE
+# ("nice -n 19"), PLAT_AVA_ARGS. A second run on the same PLAT_WORK stops at once.
 # Results: $PLAT_WORK/results/<platform>.{smoke.json,tap,cargo.log}, summary.txt; exit 1 if
 # any step failed.
 #
@@ -359,6 +360,18 @@ platforms=("$@"); [ ${#platforms[@]} -eq 0 ] && platforms=("${ALL[@]}")
 if [ "$cmd" = check ]; then why=$(machine_allows) && exit 0; echo "$why"; exit 3; fi
 why=$(machine_allows) || { echo "test:platforms cannot run here: $why; SMMAP_SKIP_PLATFORMS=1 skips it" >&2; exit 2; }
 mkdir -p "$WORK" "$RESULTS"
+# Two runs sharing $WORK (its Wine prefix, Nodes, binaries and results) break each other (seen:
+# a Bus error under qemu in one, a Windows test binary that never started in the other), so a
+# second one stops at once and says so. A pid file, not a lock on a descriptor: daemons the run
+# starts (wineserver) would inherit the descriptor and hold the lock after the run.
+guard=$WORK/.running
+other=$(cat "$guard" 2>/dev/null)
+if [ -n "$other" ] && grep -qs platforms.sh "/proc/$other/cmdline"; then
+  echo "test:platforms: another run (pid $other) is using $WORK; wait for it, or set PLAT_WORK" >&2
+  exit 1
+fi
+echo $$ > "$guard"
+trap 'rm -f "$guard"' EXIT
 
 do_setup() {
   step setup-tools setup_tools

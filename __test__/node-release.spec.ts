@@ -6,12 +6,11 @@ import test from 'ava'
 import { spawnSync } from 'node:child_process'
 import path = require('node:path')
 import files = require('./helpers/files')
-import { nodeRelease } from './helpers/node-release'
+import { nodeRelease, runningMajor } from './helpers/node-release'
 
 const script = path.join(__dirname, 'fixtures', 'node-release-child.js')
-const running = Number(process.versions.node.split('.')[0])
 
-for (const major of [...new Set([running, 22, 24, 26])]) {
+for (const major of [...new Set([runningMajor, 22, 24, 26])]) {
   const node = nodeRelease(major)
   const skipped = 'reason' in node ? ` (skipped: ${node.reason})` : ''
   const run = 'binary' in node ? test : test.skip

@@ -8,9 +8,12 @@ import path = require('node:path')
 
 const home = path.join(__dirname, '..', '..')
 
+/** The release line of the Node running this. */
+export const runningMajor = Number(process.versions.node.split('.')[0])
+
 /** A Node of release line `major` (the running one if it is that line). */
 export function nodeRelease(major: number): { binary: string } | { reason: string } {
-  if (Number(process.versions.node.split('.')[0]) === major) return { binary: process.execPath }
+  if (runningMajor === major) return { binary: process.execPath }
   if (process.platform !== 'linux' || process.arch !== 'x64') return { reason: `no Node ${major} is fetched for ${process.platform}-${process.arch}` }
   // npm's package is a glibc build, which cannot load the musl addon a musl Node tests.
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
@@ -31,5 +34,5 @@ export function nodeRelease(major: number): { binary: string } | { reason: strin
 
 /** A Node 22 or later (ArrayBuffer.prototype.transfer). */
 export function node22(): { binary: string } | { reason: string } {
-  return Number(process.versions.node.split('.')[0]) >= 22 ? { binary: process.execPath } : nodeRelease(22)
+  return nodeRelease(Math.max(22, runningMajor))
 }

@@ -24,6 +24,14 @@ function cpuModel() {
 const fmtTime = (s) => (s >= 1e-5 ? `${(s * 1e6).toFixed(1)} µs` : s >= 1e-6 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e9).toFixed(0)} ns`)
 const fmtMiB = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
 
+/** One run's worst stall, with the machine's part in it where there was one (workloads.js loopWatch). */
+function stallText(run) {
+  const imposed = []
+  if (run.majorFaults) imposed.push(`${run.majorFaults} major faults`)
+  if (run.stealMs) imposed.push(`${run.stealMs} ms stolen`)
+  return `${run.stallMs.toFixed(1)}${imposed.length ? ` [${imposed.join(', ')}]` : ''}`
+}
+
 /** "median (min-max)" of one clock over a contender's runs: time per op, or GB/s for a pass. */
 function fmtRuns(w, runs, clock) {
   const s = summary(runs, clock)
@@ -42,6 +50,7 @@ const TARGETS = [
   ['W2', 'cursor', 'python', 'cpu', 1.6, 'W2 vs Python smmap, steady state'],
   ['W3', 'chunks', 'python', 'cpu', 1.3, 'W3 chunks() vs Python smmap'],
   ['W3L', 'chunks64', 'readSync', 'cpu', 2, 'W3L 64 MiB windows vs fs.readSync, process CPU'],
+  ['W3L', 'chunks32m', 'readSync', 'cpu', 2, 'W3L 32 MiB windows vs fs.readSync, process CPU'],
   ['W3L', 'chunks2m', 'readSync', 'cpu', 2, 'W3L 2 MiB windows vs fs.readSync, process CPU'],
   ['W3L', 'chunksDefault', 'readSync', 'wall', 4, 'W3L default manager vs fs.readSync, wall'],
   ['W3L', 'chunksDefault', 'readSync', 'cpu', 3, 'W3L default manager vs fs.readSync, process CPU'],
@@ -61,6 +70,7 @@ const EXTRA = [
   ['W2', 'cursor', 'readSync', 'cpu', 'W2 vs fs.readSync 4 KiB'],
   ['W3', 'copy', 'readSync', 'cpu', 'W3 copy() vs fs.readSync 1 MiB'],
   ['W3L', 'chunks64', 'readSync', 'thread', 'W3L 64 MiB windows vs fs.readSync, main-thread CPU'],
+  ['W3L', 'chunks32m', 'readSync', 'thread', 'W3L 32 MiB windows vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunks2m', 'readSync', 'thread', 'W3L 2 MiB windows vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunksDefault', 'readSync', 'thread', 'W3L default manager vs fs.readSync, main-thread CPU'],
   ['W3L', 'chunks1m', 'readSync', 'cpu', 'W3L 1 MiB windows vs fs.readSync, process CPU'],
@@ -82,6 +92,7 @@ const MEMORY = [
   ['W3', 'copy', 'peakMapped'],
   ['W3', 'copy', 'peakRss'],
   ['W3L', 'chunks64', 'peakMapped'],
+  ['W3L', 'chunks32m', 'peakMapped'],
   ['W3L', 'chunks2m', 'peakMapped'],
   ['W4', 'mapped', 'peakMapped'],
   ['W5', 'chunks1m', 'peakMapped'],
@@ -119,7 +130,7 @@ function printWorkload(entry, fileStates) {
     const notes = []
     if (last.stats) notes.push(`misses ${last.stats.misses}, evictions ${last.stats.evictions}`)
     if (last.stallMs !== undefined)
-      notes.push(`worst event-loop stall ${Math.max(...runs.map((r) => r.stallMs)).toFixed(1)} ms (runs: ${runs.map((r) => r.stallMs.toFixed(1)).join(', ')})`)
+      notes.push(`worst event-loop stall ${Math.max(...runs.map((r) => r.stallMs)).toFixed(1)} ms (runs: ${runs.map(stallText).join(', ')})`)
     if (last.peakRss !== undefined && ['W2', 'W3'].includes(w.id)) {
       const worst = runs.reduce((a, b) => (b.peakRss > a.peakRss ? b : a))
       notes.push(`peak RSS +${fmtMiB(worst.peakRss)}${worst.peakRssFile === null ? '' : ` (${fmtMiB(worst.peakRssFile)} of it file pages)`}`)

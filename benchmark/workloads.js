@@ -4,13 +4,12 @@
 // of a workload must agree), and for smmap the manager's stats and the peaks of memory.
 // Only the package's public API is used, through require('..').
 'use strict'
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
-const { monitorEventLoopDelay } = require('node:perf_hooks')
-const { SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager } = require('..')
-const { clock, elapsed, readOffsets, rssPeak } = require('./harness')
+const { SlidingWindowMapBuffer, StaticWindowMapManager } = require('..')
+const { asyncForAwait, asyncReadStream, asyncIdleWhileRead } = require('./event-loop')
+const { clock, readOffsets, rssPeak } = require('./harness')
+const { PAGE, done, manager, pageSum } = require('./measure')
 
-const PAGE = 4096
 const HUGE = 2 * 1024 * 1024
 /**
  * Peak RSS is sampled only where a target needs it (`spec.sampleRss`: W2 and W3), every
@@ -20,33 +19,6 @@ const HUGE = 2 * 1024 * 1024
  */
 const SAMPLE_READS = 256
 const SAMPLE_BYTES = 8 * 1024 * 1024
-
-/** A manager from a spec: `window` and `budget` in bytes, 0 or absent for the defaults; `advice`. */
-function manager(spec) {
-  const options = {}
-  if (spec.window) options.windowSize = spec.window
-  if (spec.budget) options.maxMemorySize = spec.budget
-  if (spec.advice) options.advice = spec.advice
-  return new SlidingWindowMapManager(options)
-}
-
-/** Finishes a run: times, checksum, and what the manager saw. */
-function done(start, sum, extra = {}, man = null) {
-  const times = elapsed(start)
-  const out = { ...times, sum, ...extra }
-  if (man) {
-    out.stats = man.stats()
-    out.peakMapped = out.stats.peakMappedBytes
-  }
-  return out
-}
-
-/** The first byte of every page of `block[0, length)`: proof that a pass read what it claims. */
-function pageSum(block, length) {
-  let sum = 0
-  for (let i = 0; i < length; i += PAGE) sum += block[i]
-  return sum
-}
 
 // Random reads of 4 bytes (W1 over a resident 1 GiB window, W4 over a 2 GiB file).
 
@@ -289,57 +261,6 @@ function passReadSync(spec, size) {
   } finally {
     fs.closeSync(fd)
   }
-}
-
-// An asynchronous pass with the event loop watched (W6): the worst lateness of a 1 ms timer.
-
-/** Watches the event loop; `stallMs()` is the worst delay seen, in milliseconds. */
-function loopWatch() {
-  const histogram = monitorEventLoopDelay({ resolution: 1 })
-  histogram.enable()
-  return {
-    stallMs() {
-      histogram.disable()
-      return histogram.max / 1e6
-    },
-  }
-}
-
-async function asyncForAwait(spec) {
-  const man = manager(spec)
-  const buf = new SlidingWindowMapBuffer(man.makeCursor(spec.file), 0, spec.size)
-  const watch = loopWatch()
-  let sum = 0
-  try {
-    const start = clock()
-    for await (const chunk of buf.chunksAsync(spec.chunk)) sum += pageSum(chunk, chunk.length)
-    return done(start, sum, { stallMs: watch.stallMs() }, man)
-  } finally {
-    buf.endAccess()
-    man.close()
-  }
-}
-
-async function asyncReadStream(spec) {
-  const watch = loopWatch()
-  let sum = 0
-  const start = clock()
-  for await (const chunk of fs.createReadStream(spec.file, { highWaterMark: spec.chunk, end: spec.size - 1 })) sum += pageSum(chunk, chunk.length)
-  return done(start, sum, { stallMs: watch.stallMs() })
-}
-
-/**
- * W6's control: this event loop does nothing but watch itself while another process (`dd`)
- * reads the cold file, so its worst stall is what the machine alone imposes (scheduling and
- * I/O completion on few cores), a floor under both contenders'. Reads nothing itself: no sum.
- */
-async function asyncIdleWhileRead(spec) {
-  const watch = loopWatch()
-  const start = clock()
-  const dd = spawn('dd', [`if=${spec.file}`, 'of=/dev/null', 'bs=1M', `count=${Math.ceil(spec.size / (1 << 20))}`], { stdio: 'ignore' })
-  const code = await new Promise((resolve, reject) => dd.on('error', reject).on('exit', resolve))
-  if (code !== 0) throw new Error(`dd exited with ${code}`)
-  return done(start, undefined, { stallMs: watch.stallMs() })
 }
 
 /** Bytes of this process's mappings of `file` that use 2 MiB page-table entries, or null off Linux. */

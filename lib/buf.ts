@@ -1,6 +1,9 @@
 // smmap's buf module: a buffer-like view of a whole file (or a range of it) that slides its
 // cursor's window as it is read. Indices are relative to the buffer's `offset`. Reads inside
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
+// This file is longer than the others for that reason: the reads and the walk over windows
+// behind them use the class's private fields directly, which only its own methods can; what
+// needs no private state (the drop-in surface of API §5) is in drop-in.ts.
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
 import * as dropIn from './drop-in'

@@ -3,7 +3,7 @@
 // the cursor's current region use the region's Buffer directly: no native call, no allocation.
 // This file is longer than the others for that reason: the reads and the walk over windows
 // behind them use the class's private fields directly, which only its own methods can; what
-// needs no private state (the drop-in surface of API §5) is in drop-in.ts.
+// needs no private state (the fs- and Buffer-shaped surface, leases, streams) is in drop-in.ts.
 import { checkFlags, checkOffset, checkSize, codedError, invalidType, outOfRange, smmapError } from './errors'
 import { WindowCursor } from './cursor'
 import * as dropIn from './drop-in'

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: every workload of issue 14's table, smmap side by side with what a Node user
+// `npm run bench`: every workload of the README's benchmark table, smmap side by side with what a Node user
 // would do instead (fs.readSync, the file in a Buffer) and with Python smmap, in one run; prints
 // medians with min-max and each target held or missed with its ratio (report.js).
 // - Every timed run is a child process of its own, and contenders take turns in rounds

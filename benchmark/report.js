@@ -1,5 +1,5 @@
 // Prints what bench.js measured: the machine, each workload's contenders as medians with
-// min-max, each file's page-cache state, and every target of issue 14 held or missed with the
+// min-max, each file's page-cache state, and every performance target held or missed with the
 // ratio that decides it. Ratios are "times faster than" (their median time over ours), so
 // above 1 means smmap is faster; the bracket gives the range of the ratios within one round.
 'use strict'
@@ -44,7 +44,7 @@ function fmtRuns(w, runs, clock) {
   return `${per(s.median)} (${per(s.min)}-${per(s.max)})`
 }
 
-/** The targets of issue 14: [workload, ours, theirs, clock, at least, label]. */
+/** The performance targets (README, Benchmarks): [workload, ours, theirs, clock, at least, label]. */
 const TARGETS = [
   ['W4', 'mapped', 'readSync', 'cpu', 1.3, 'demo random phase (W4) vs fs.readSync 4 B'],
   ['W2', 'cursor', 'python', 'cpu', 1.6, 'W2 vs Python smmap, steady state'],
@@ -163,7 +163,7 @@ function checksums(results) {
 function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) {
   const pyText = py.skipped ? `Python smmap skipped: ${py.skipped}` : `Python ${py.info.python} + smmap ${py.info.smmap} (${py.info.interpreter})`
   console.log(
-    `smmap benchmark (issue 14): ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`,
+    `smmap benchmark: ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`,
   )
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
   if (Number(process.versions.v8.split('.')[0]) >= 13) {

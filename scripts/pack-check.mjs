@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CONSUMERS = path.join(ROOT, 'scripts', 'consumer')
 const PLATFORM = 'linux-x64-gnu'
-/** The targets the issue asks for; dropping one must be a decision, not an accident. */
+/** The targets the package ships for; dropping one must be a decision, not an accident. */
 const TARGETS = [
   'x86_64-unknown-linux-gnu',
   'aarch64-unknown-linux-gnu',

@@ -162,9 +162,7 @@ function checksums(results) {
 
 function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) {
   const pyText = py.skipped ? `Python smmap skipped: ${py.skipped}` : `Python ${py.info.python} + smmap ${py.info.smmap} (${py.info.interpreter})`
-  console.log(
-    `smmap benchmark: ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`,
-  )
+  console.log(`smmap benchmark: ${rounds} rounds (cold workloads ${coldRounds}), each run in its own process, contenders interleaved; ${seconds.toFixed(0)} s`)
   console.log(`machine: ${cpuModel()}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}; ${pyText}`)
   if (Number(process.versions.v8.split('.')[0]) >= 13) {
     console.log(`V8 ${process.versions.v8}: windows handed out count as V8 external memory here, so W2 and W3 pay for extra collections (README, Tuning)`)

@@ -194,7 +194,7 @@ function pagesReadSync(spec, offsets, warmup) {
  * (each with its own manager, closed after) before the measured pass: they fault in Node's own
  * code pages and let the JIT compile the loop, so neither counts in the measured pass's time
  * or RSS growth. One short pass is not enough: V8 then compiled the package's pass again during
- * the measured one, on its helper threads, which process CPU counts (2 MiB windows: 31-34 ms
+ * the measured one, on its helper threads, which process CPU counts (2 MiB windows: 32-34 ms
  * of process CPU after a 256 MiB warm-up, 23-24 ms with the whole pass added; fs.readSync
  * 1 MiB: 47-48 and 51 ms).
  */

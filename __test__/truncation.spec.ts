@@ -51,3 +51,18 @@ posix('a slice, copy or indexOf crossing bytes lost to a truncation throws ERR_S
     indexOf: 'ERR_SMMAP_TRUNCATED',
   })
 })
+
+posix('a leased Buffer read by zlib and fs.write on the thread pool after a truncation: zeros or a short write, never a crash', (t) => {
+  t.deepEqual(child.runFixture(t, 'truncate-async-child'), {
+    zeroCopy: true,
+    // fs.write: the kernel stops at the first lost page; what it wrote is the file's bytes.
+    writeBytesRight: true,
+    writeShort: true,
+    // zlib faults on a pool thread, where the guard gives zeros as it does for JavaScript.
+    zlibBytesRight: true,
+    leaseLength: 16 * 4096,
+    keptWord: true,
+    copyAcross: 'ERR_SMMAP_TRUNCATED',
+    newLength: 4096 + 100,
+  })
+})

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: every workload of the README's benchmark table, smmap side by side with what a Node user
-// would do instead (fs.readSync, the file in a Buffer) and with Python smmap, in one run; prints
-// medians with min-max and each target held or missed with its ratio (report.js).
+// `npm run bench`: every workload of the README's benchmark table, smmap side by side with what
+// a Node user would do instead (fs.readSync, the file in a Buffer) and with Python smmap, in one
+// run; prints medians with min-max and each target held or missed with its ratio (report.js).
 // - Every timed run is a child process of its own, and contenders take turns in rounds
 //   (harness.js). SMMAP_BENCH_ROUNDS sets the rounds (default 5; about 2 minutes here),
 //   SMMAP_BENCH_COLD_ROUNDS those of the cold workloads (default twice as many),
@@ -31,10 +31,11 @@ const SIZE_B = 2 * GiB
 const WRITE_BLOCK = 1 * MiB // small folios, as a file written by an ordinary program sits (see testfile.js)
 const COLD_READS = Number(process.env.SMMAP_BENCH_COLD_READS) || 1000
 /**
- * The untimed pass before a warm timed one (workloads.js `warmed`). With 8 MiB, V8 was still
- * compiling the pass loop on a helper thread during the timed pass, which process CPU counted:
- * 63 MiB windows took 43-49 ms of process CPU after an 8 MiB warm-up and 31-34 ms after 256 MiB
- * (fs.readSync 1 MiB: 53-55 and 51-52 ms).
+ * How far the first untimed pass before a warm timed one goes (workloads.js `warmed`, which
+ * then runs a whole pass too). With 8 MiB, V8 was still compiling the pass loop on a helper
+ * thread during the timed pass, which process CPU counted: 63 MiB windows took 43-49 ms of
+ * process CPU after an 8 MiB warm-up and 31-34 ms after 256 MiB (fs.readSync 1 MiB: 53-55 and
+ * 51-52 ms).
  */
 const WARMUP_PASS = 256 * MiB
 /** SMMAP_BENCH_ONLY=W2,W5 runs just those workloads (ids as printed), to look at one closely. */

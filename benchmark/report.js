@@ -24,7 +24,7 @@ function cpuModel() {
 const fmtTime = (s) => (s >= 1e-5 ? `${(s * 1e6).toFixed(1)} µs` : s >= 1e-6 ? `${(s * 1e6).toFixed(2)} µs` : `${(s * 1e9).toFixed(0)} ns`)
 const fmtMiB = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
 
-/** One run's worst stall, with the machine's part in it where there was one (workloads.js loopWatch). */
+/** One run's worst stall, with the machine's part in it where there was one (event-loop.js loopWatch). */
 function stallText(run) {
   const imposed = []
   if (run.majorFaults) imposed.push(`${run.majorFaults} major faults`)

@@ -2,7 +2,8 @@
 // `npm run soak:hostile`: the package in a hostile environment, round after round, each case in
 // a child process of its own: SIGBUS handlers added and removed by other code, a SIGBUS sent by
 // kill (which must end the child, as without the package), more regions than any fixed table,
-// files truncated under mappings and under a single copy, asynchronous consumers holding views,
+// files truncated under mappings, under a single copy and under a Buffer read on the thread
+// pool, asynchronous consumers holding views,
 // an open-file limit reached, and the stress engine under a low `ulimit -n`. Exits 1 with the
 // round and case at the first failure. SMMAP_SOAK_ROUNDS (default 10) sets the rounds.
 'use strict'
@@ -21,6 +22,7 @@ const CASES = [
   { name: '20,000 guarded regions', fixture: 'sigbus-child', env: { SMMAP_SIGBUS_CASE: 'many-regions' }, posix: true },
   { name: 'truncated under a mapping', fixture: 'truncate-child', posix: true },
   { name: 'truncated under one copy', fixture: 'truncate-within-call-child', posix: true },
+  { name: 'truncated under a Buffer read on the thread pool', fixture: 'truncate-async-child', posix: true },
   { name: 'asynchronous consumers', fixture: 'async-consumers-child', args: ['--expose-gc'] },
   { name: 'open-file limit', fixture: 'emfile-child', ulimit: 64, posix: true },
   {

@@ -223,6 +223,44 @@ fn handle_limit_is_honoured_by_the_static_manager() {
     assert!(manager.regions_of(a).is_empty());
 }
 
+/// The static manager checks the budget before it looks, with the file size it knows; a miss
+/// past that size in a file that grew since must still make room, or every unused region
+/// would stay mapped beside the new whole-file one.
+#[test]
+fn the_static_manager_keeps_its_budget_when_a_file_grew_past_its_known_size() {
+    let grown_file = TempFile::patterned(2 * granule(), "static-grow-budget-a");
+    let other_file = TempFile::patterned(3 * granule(), "static-grow-budget-b");
+    let mut manager = keeping(Config {
+        max_memory_size: 5 * granule(),
+        ..Config::static_default()
+    });
+    let grown = manager.file(grown_file.key()).unwrap();
+    let other = manager.file(other_file.key()).unwrap();
+    let first = manager.use_region(grown, 0, 0, 0).unwrap().unwrap();
+    manager.unuse_region(first).unwrap();
+    let unused = manager.use_region(other, 0, 0, 0).unwrap().unwrap();
+    manager.unuse_region(unused).unwrap();
+    assert_eq!(manager.mapped_memory_size(), 5 * granule());
+
+    grown_file.grow_to(4 * granule());
+    let id = manager
+        .use_region(grown, 3 * granule(), 0, 0)
+        .unwrap()
+        .expect("an offset inside the grown file");
+    assert_eq!(manager.region(id).unwrap().size(), 4 * granule());
+    // 5 granules mapped and 4 to come, for a budget of 5: both unused regions go, the least
+    // recently used (the grown file's old one) first.
+    assert!(manager.region(first).is_none());
+    assert!(
+        manager.region(unused).is_none(),
+        "the other file's unused region made room"
+    );
+    assert_eq!(manager.mapped_memory_size(), 4 * granule());
+    assert_eq!(manager.stats().evictions, 2);
+    let data = pattern(0..4 * granule());
+    check_invariants(&manager, &[(grown, &data)], 0);
+}
+
 #[test]
 fn zero_handles_refuses_the_first_use() {
     let file = TempFile::patterned(granule(), "zero-handles");

@@ -300,6 +300,9 @@ impl<R: Retire> Manager<R> {
             self.make_room_for(cap);
             self.plan(file, offset, request, source.size)?
         } else {
+            // `obtain` checked the budget with the size it knew; an offset past that size, in a
+            // file that has grown since, is checked here with the size it has now.
+            self.make_room_for(request);
             MapWindow::new(0, 0)
         };
         if self.table.num_regions() >= self.config.max_open_handles {

@@ -1,7 +1,8 @@
 // 200,000 seeded random operations over many cursors and SlidingWindowMapBuffers
 // on static and sliding managers with small and large windows, budgets and handle limits,
 // with views handed to zlib and fs.write in the thread pool while windows are let go of, and
-// files replaced at their paths under the readers, and writes into views of let-go windows.
+// files replaced at their paths or grown in place under the readers, and writes into views of
+// let-go windows.
 // After every step the engine (helpers/stress.ts) checks the region lists, the counters, the
 // limits and every byte read; at the end nothing stays mapped and no fd stays open.
 // A failure names its seed: SMMAP_TEST_SEED=<seed> npm test reproduces it.
@@ -26,6 +27,7 @@ test("200,000 random operations keep every invariant and read only the files' by
   if (files.windowsOutliveUse) {
     t.true(result.asyncChecked > 0, 'views were handed to zlib and fs.write while windows were let go of')
     t.true(result.filesReplaced > 0, 'files were replaced at their paths under the readers')
+    t.true(result.filesGrown > 0, 'files grew in place under the readers')
     t.true(result.viewWrites > 0 && result.writesChecked > 0, 'views of let-go windows were written into and read back')
   }
 })

@@ -62,6 +62,7 @@ export interface Ctx {
   asyncFailures: string[]
   asyncChecked: number
   filesReplaced: number
+  filesGrown: number
   /** Bytes written into views of let-go windows, by ArrayBuffer and byte offset in it: every
    * view over that memory must read them instead of the file's. */
   writes: WeakMap<ArrayBufferLike, Map<number, number>>
@@ -86,6 +87,12 @@ interface Op {
 }
 
 const MAX_STALE = 24
+/**
+ * The files that grow in place (by index: a 4095-byte and a 65,636-byte one), never replaced:
+ * readers of a replaced file's old copy would read a file that did not grow. The other small
+ * files are replaced, never grown.
+ */
+const GROWING = new Set([1, 3])
 /** At most this many asynchronous consumers at once (each holds up to 64 KiB of a window). */
 const MAX_PENDING = 16
 
@@ -349,7 +356,7 @@ const cursorOps: Op[] = [
       if (!files.windowsOutliveUse || own.length === 0) return
       const v = pick(ctx, own)
       const mapped = check.isMapped(v.manager, v.region)
-      if ((mapped && check.native(v.manager).clientCount(v.region) !== 1) || ctx.busy.has(v.view.buffer)) return
+      if ((mapped && !check.isIdle(v.manager, v.region)) || ctx.busy.has(v.view.buffer)) return
       const at = int(ctx, 0, v.length - 1)
       const value = v.view[at] ^ int(ctx, 1, 255)
       v.view[at] = value
@@ -373,12 +380,33 @@ const cursorOps: Op[] = [
     run(ctx) {
       if (process.platform === 'win32') return // Windows refuses to replace a mapped file
       // Files under 1 MiB: rewriting the big ones a few thousand times would only cost time.
-      const paths = ctx.files.map((f, i) => [f.key, i] as const).filter(([key, i]) => typeof key === 'string' && ctx.files[i].size < 1 << 20)
+      const paths = ctx.files.map((f, i) => [f.key, i] as const).filter(([key, i]) => typeof key === 'string' && ctx.files[i].size < 1 << 20 && !GROWING.has(i))
       const [key, f] = pick(ctx, paths) as readonly [string, number]
       fs.writeFileSync(`${key}.new`, ctx.files[f].data)
       fs.renameSync(`${key}.new`, key)
       ctx.filesReplaced++
       ctx.replaced.add(f)
+    },
+  },
+  {
+    // Another process appends to a file in place: the same file at the same path, longer. What
+    // readers read stays true (the pattern depends on the offset only), buffers made afterwards
+    // have the new length, and misses past the old end map the new bytes, which every check of
+    // the engine goes on verifying against the grown contents.
+    name: 'grow a file',
+    weight: 1,
+    run(ctx) {
+      if (process.platform === 'win32') return // as for 'replace a file'
+      const small = [...GROWING].filter((i) => ctx.files[i].size < 1 << 20)
+      if (small.length === 0) return
+      const f = pick(ctx, small)
+      const key = ctx.files[f].key as string
+      const file = ctx.files[f]
+      const grown = files.pattern(file.size + int(ctx, 1, 65536))
+      fs.appendFileSync(key, grown.subarray(file.size))
+      file.data = grown
+      file.size = grown.length
+      ctx.filesGrown++
     },
   },
   {

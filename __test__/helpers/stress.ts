@@ -43,6 +43,8 @@ export interface StressResult {
   asyncChecked: number
   /** Files replaced at their path (an identical copy renamed over them) during the run. */
   filesReplaced: number
+  /** Files appended to in place during the run. */
+  filesGrown: number
   viewWrites: number
   writesChecked: number
   /** Buffers that found their replaced file out of reach (see allowLimit). */
@@ -87,8 +89,7 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
       bufferCap: files.randInt(rand, 1, 4),
       watched: {
         manager,
-        fileKeys: stressFiles.map((f) => f.key),
-        fileSizes: stressFiles.map((f) => f.size),
+        files: stressFiles,
         maxOpenHandles: options.maxOpenHandles!,
         maxMemorySize: options.maxMemorySize!,
         // A window smaller than the granularity (4096 on Windows' 64 KiB) still maps whole
@@ -116,6 +117,7 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     asyncFailures: [],
     asyncChecked: 0,
     filesReplaced: 0,
+    filesGrown: 0,
     writes: new WeakMap(),
     viewWrites: 0,
     writesChecked: 0,
@@ -183,6 +185,7 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     staleViewsChecked: ctx.staleViewsChecked,
     asyncChecked: ctx.asyncChecked,
     filesReplaced: ctx.filesReplaced,
+    filesGrown: ctx.filesGrown,
     viewWrites: ctx.viewWrites,
     writesChecked: ctx.writesChecked,
     staleErrors: ctx.staleErrors,

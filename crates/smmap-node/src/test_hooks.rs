@@ -39,6 +39,16 @@ impl NativeManager {
             .collect()
     }
 
+    /// Ids of every region the manager counts, listed or not (see the core's `region_ids`).
+    #[napi]
+    pub fn region_ids(&self) -> Vec<f64> {
+        self.core
+            .region_ids()
+            .into_iter()
+            .map(|id| id as f64)
+            .collect()
+    }
+
     /// `[id, ofsBegin, size, clientCount]` of every region of `file`, in offset order, in one
     /// flat array.
     #[napi]

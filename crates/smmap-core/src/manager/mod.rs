@@ -186,6 +186,13 @@ impl<R: Retire> Manager<R> {
         self.table.regions_of(file).to_vec()
     }
 
+    /// Every region the manager counts, in no order: those in their file's list, and those a
+    /// newer overlapping region pushed out of it while cursors still used them (after the
+    /// file grew), which stay counted until their last cursor lets go.
+    pub fn region_ids(&self) -> Vec<RegionId> {
+        self.table.ids()
+    }
+
     /// [`Region::increment_client_count`] on a managed region; reaching 0 takes it out of
     /// its list and retires it. Unknown id: [`Error::UnknownRegion`].
     ///

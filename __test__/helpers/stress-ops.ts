@@ -399,11 +399,9 @@ const cursorOps: Op[] = [
       if (process.platform === 'win32') return // as for 'replace a file'
       const small = [...GROWING].filter((i) => ctx.files[i].size < 1 << 20)
       if (small.length === 0) return
-      const f = pick(ctx, small)
-      const key = ctx.files[f].key as string
-      const file = ctx.files[f]
+      const file = ctx.files[pick(ctx, small)]
       const grown = files.pattern(file.size + int(ctx, 1, 65536))
-      fs.appendFileSync(key, grown.subarray(file.size))
+      fs.appendFileSync(file.key as string, grown.subarray(file.size))
       file.data = grown
       file.size = grown.length
       ctx.filesGrown++

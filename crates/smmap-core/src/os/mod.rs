@@ -1,5 +1,6 @@
 //! Everything that differs between operating systems, one file per OS (`unix.rs`,
-//! `windows.rs`), so the rest of the crate is written once. Every function here speaks
+//! `windows.rs`, with the Unix `SIGBUS` action in `sigbus.rs` and Linux's page map in
+//! `pagemap.rs`), so the rest of the crate is written once. Every function here speaks
 //! `std::io` and plain numbers; the crate's own types live above this layer.
 
 #[cfg_attr(unix, path = "unix.rs")]
@@ -8,6 +9,9 @@ mod imp;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod pagemap;
+
+#[cfg(unix)]
+mod sigbus;
 
 #[cfg(not(any(unix, windows)))]
 compile_error!("smmap-core supports Unix and Windows");

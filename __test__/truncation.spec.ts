@@ -66,3 +66,15 @@ posix('a leased Buffer read by zlib and fs.write on the thread pool after a trun
     newLength: 4096 + 100,
   })
 })
+
+posix('for await after a truncation: the pool thread reads the lost pages first, zeros there, then ERR_SMMAP_TRUNCATED; a close mid-loop ends it', (t) => {
+  t.deepEqual(child.runFixture(t, 'truncate-iteration-child'), {
+    firstWordBefore: true,
+    // The iterator brought the lost pages in on a pool thread before the loop read anything.
+    truncatedCode: 'ERR_SMMAP_TRUNCATED',
+    truncatedBytesRight: true,
+    // A populate task in flight holds its view: the close unmaps nothing under it.
+    closedCode: 'ERR_SMMAP_CLOSED',
+    closedBytesRight: true,
+  })
+})

@@ -57,5 +57,7 @@ pub use os::{
     MAPPINGS_MAY_OUTLIVE_USE,
 };
 pub use region::Region;
-pub use source::{file_size, in_page_cache, read_ahead, read_at, read_only_open_flags, FileKey};
+pub use source::{
+    file_size, in_page_cache, populate, read_ahead, read_at, read_only_open_flags, FileKey,
+};
 pub use util::{align_to_mmap, allocation_granularity, is_64_bit, MapWindow};

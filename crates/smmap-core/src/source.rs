@@ -124,6 +124,19 @@ pub fn in_page_cache(bytes: &[u8]) -> bool {
     unsafe { os::in_page_cache(bytes.as_ptr() as usize, bytes.len()) }
 }
 
+/// Brings the pages under `bytes`, memory of a region's mapping, into memory and into the
+/// page tables, so the thread that reads them next neither waits for the disk nor takes a
+/// page fault (Unix; nothing on Windows). For a thread other than that reader's.
+///
+/// # Safety
+///
+/// `bytes` stays mapped for the call and belongs to a live [`Region`](crate::Region), whose
+/// fault guard answers a `SIGBUS` for pages the file lost meanwhile.
+pub unsafe fn populate(bytes: &[u8]) {
+    // SAFETY: the caller keeps the mapping and its guard for the call.
+    unsafe { os::populate(bytes.as_ptr() as usize, bytes.len()) }
+}
+
 /// A file open for mapping, with the size it had when opened: the one size a miss plans with.
 pub(crate) struct MapSource {
     /// A path key's descriptor, opened here: the caller may keep it (`into_held`).

@@ -1,7 +1,8 @@
 //! `read_ahead`, what `prefetch()` and the asynchronous iterator run off the JavaScript thread,
 //! leaves exactly the asked range in the page cache, up to the file's end, on a file that was
-//! not there. Linux only: it drops the file from the cache with posix_fadvise and reads the
-//! cache's state back with mincore.
+//! not there; `populate`, what the iterator runs next, brings a region's pages in itself.
+//! Linux only: it drops the file from the cache with posix_fadvise and reads the cache's state
+//! back with mincore.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -55,4 +56,32 @@ fn read_ahead_leaves_the_range_in_the_page_cache() {
     let (cached, pages) = cached_pages(&file, len - 100, 100);
     assert_eq!(cached, pages, "the tail is cached");
     smmap_core::read_ahead(&file, len + 4096, 4096).unwrap();
+}
+
+#[test]
+fn populate_brings_a_regions_pages_in() {
+    let len = 4 * 1024 * 1024 + 77;
+    let temp = TempFile::patterned(len, "populate");
+    let file = File::open(temp.path()).unwrap();
+    file.sync_all().unwrap();
+    // SAFETY: an open descriptor; DONTNEED only drops clean cached pages.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    let region = smmap_core::Region::map(&temp.key(), 0, 0, 0).unwrap();
+    let bytes = region.as_slice();
+    if smmap_core::in_page_cache(bytes) {
+        eprintln!("skipped: the page cache kept the file (a tmpfs temp dir?)");
+        return;
+    }
+    let (from, to) = (1024 * 1024 + 9, 3 * 1024 * 1024);
+    // SAFETY: `region` lives, mapped and guarded, for the call.
+    unsafe { smmap_core::populate(&bytes[from..to]) };
+    assert!(
+        smmap_core::in_page_cache(&bytes[from..to]),
+        "every page of the range is in"
+    );
+    assert_eq!(
+        bytes[from],
+        common::pattern_byte(from as u64),
+        "the bytes are the file's"
+    );
 }

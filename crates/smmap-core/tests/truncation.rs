@@ -42,6 +42,42 @@ fn a_truncated_region_reads_zeros_and_says_so() {
 }
 
 #[test]
+fn populate_on_another_thread_reads_zeros_for_the_pages_a_truncation_took() {
+    if !common::in_child(
+        "populate_on_another_thread_reads_zeros_for_the_pages_a_truncation_took",
+        &[],
+        "child: populated",
+    ) {
+        return;
+    }
+    let page = allocation_granularity();
+    let file = TempFile::patterned(64 * page, "truncated-populate");
+    let region = Region::map(&file.key(), 0, 0, 0).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap()
+        .set_len(page + 10)
+        .unwrap();
+    std::thread::scope(|scope| {
+        // SAFETY: `region` outlives the scope, mapped and guarded.
+        scope.spawn(|| unsafe { smmap_core::populate(region.as_slice()) });
+    });
+    assert!(
+        region.is_truncated(),
+        "the populating thread met the lost pages"
+    );
+    let bytes = region.as_slice();
+    assert_eq!(
+        bytes[(page + 9) as usize],
+        pattern_byte(page + 9),
+        "a kept byte"
+    );
+    assert_eq!(bytes[(40 * page) as usize], 0, "a lost page reads as zeros");
+    println!("child: populated");
+}
+
+#[test]
 fn the_manager_maps_a_truncated_region_afresh() {
     if !common::in_child(
         "the_manager_maps_a_truncated_region_afresh",

@@ -31,7 +31,7 @@ pub use errors::set_error_factory;
 pub use manager::NativeManager;
 pub use options::{advice_names, Advice, ManagerOptions};
 pub use positional::{in_page_cache, read_through};
-pub use read_ahead::read_ahead;
+pub use read_ahead::{populate_view, read_ahead};
 pub use region::NativeRegion;
 
 /// Runs as the addon loads: opens what giving let-go windows' pages back needs (Linux keeps

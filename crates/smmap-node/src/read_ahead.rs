@@ -1,10 +1,13 @@
 //! Reading a range into the page cache on libuv's thread pool (`prefetch()`, the asynchronous
 //! iterator): the task owns a descriptor of its own on the file and never touches a mapping, so
-//! closing or collecting the manager while it runs cannot unmap anything under it.
+//! closing or collecting the manager while it runs cannot unmap anything under it. Then, for
+//! the asynchronous iterator, mapping those pages into a window's page tables on the pool: that
+//! task holds the window's Buffer, which keeps its mapping alive where a Buffer outlives its
+//! window (`mappings_outlive_use`), closed manager or not.
 
 use std::fs::File;
 
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi::{Env, Task};
 use napi_derive::napi;
 use smmap_core::FileId;
@@ -59,4 +62,36 @@ pub fn read_ahead(reader: f64, offset: f64, length: f64) -> AsyncTask<ReadAhead>
         offset: to_u64(offset),
         len: to_u64(length),
     })
+}
+
+pub struct Populate {
+    /// Holds the view's Buffer, and with it the window's mapping, until the task is dropped
+    /// on the JavaScript thread after it completes.
+    view: Buffer,
+}
+
+impl Task for Populate {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        // SAFETY: `view` is a Buffer over a region the facade marked exposed, on a platform
+        // where such a Buffer keeps its region, mapping and fault guard alive whatever the
+        // manager does (`mappings_outlive_use`), and the task holds it throughout.
+        unsafe { smmap_core::populate(&self.view) };
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
+        Ok(())
+    }
+}
+
+/// Brings the pages under `view`, a Buffer over a window of an exposed region, into memory
+/// and into the window's page tables on libuv's thread pool, so the JavaScript thread's reads
+/// that follow take no page fault; advisory, it never rejects. Only where a Buffer keeps its
+/// mapping alive (`mappingsOutliveUse()`), which the facade checks.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn populate_view(view: Buffer) -> AsyncTask<Populate> {
+    AsyncTask::new(Populate { view })
 }

@@ -146,6 +146,13 @@ pub unsafe fn in_page_cache(_address: usize, _len: usize) -> bool {
     true
 }
 
+/// Nothing: the first reader of a page brings it in here.
+///
+/// # Safety
+///
+/// None needed here; the Unix version's contract is kept for one signature.
+pub unsafe fn populate(_address: usize, _len: usize) {}
+
 /// Windows has no call that brings file pages into the cache without copying them out: the
 /// caller reads the bytes out.
 pub fn read_into_page_cache(_file: &File, _offset: u64, _len: usize) -> io::Result<Option<usize>> {

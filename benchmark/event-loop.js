@@ -13,23 +13,36 @@ const { done, manager, pageSum } = require('./measure')
  * the machine did to the process meanwhile, to tell a stall of the scan's own making from one
  * the machine imposed: page faults that waited for the disk (`majorFaults`: pages of the file
  * or of Node's own code that reclaim took away) and CPU time the hypervisor gave to others
- * (`stealMs`, all CPUs, Linux only).
+ * (`stealMs`, all CPUs, Linux only). `mainMs` is the JavaScript thread's own CPU time over the
+ * pass (Linux only): the time the event loop was not free, whatever the other threads did.
  */
 function loopWatch() {
   const histogram = monitorEventLoopDelay({ resolution: 1 })
   const faults = process.resourceUsage().majorPageFault
   const steal = stolenMs()
+  const main = mainThreadMs()
   histogram.enable()
   return {
     result() {
       histogram.disable()
       const stolen = stolenMs()
+      const mainNow = mainThreadMs()
       return {
         stallMs: histogram.max / 1e6,
         majorFaults: process.resourceUsage().majorPageFault - faults,
         stealMs: stolen === null || steal === null ? null : stolen - steal,
+        mainMs: mainNow === null || main === null ? null : mainNow - main,
       }
     },
+  }
+}
+
+/** Milliseconds the calling (JavaScript) thread has run on a CPU (/proc/thread-self/schedstat), or null. */
+function mainThreadMs() {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ', 1)[0]) / 1e6
+  } catch {
+    return null
   }
 }
 

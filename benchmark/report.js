@@ -5,7 +5,7 @@
 'use strict'
 const os = require('node:os')
 const fs = require('node:fs')
-const { summary, speedup } = require('./harness')
+const { summary, speedup, median } = require('./harness')
 
 const MiB = 1024 * 1024
 const CLOCK_NAMES = { cpu: 'process CPU', thread: 'main-thread CPU', wall: 'wall' }
@@ -131,6 +131,7 @@ function printWorkload(entry, fileStates) {
     if (last.stats) notes.push(`misses ${last.stats.misses}, evictions ${last.stats.evictions}`)
     if (last.stallMs !== undefined)
       notes.push(`worst event-loop stall ${Math.max(...runs.map((r) => r.stallMs)).toFixed(1)} ms (runs: ${runs.map(stallText).join(', ')})`)
+    if (last.mainMs != null) notes.push(`JavaScript thread busy ${median(runs.map((r) => r.mainMs)).toFixed(0)} ms (median)`)
     if (last.peakRss !== undefined && ['W2', 'W3'].includes(w.id)) {
       const worst = runs.reduce((a, b) => (b.peakRss > a.peakRss ? b : a))
       notes.push(`peak RSS +${fmtMiB(worst.peakRss)}${worst.peakRssFile === null ? '' : ` (${fmtMiB(worst.peakRssFile)} of it file pages)`}`)

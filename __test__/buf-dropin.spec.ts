@@ -364,3 +364,33 @@ test.serial(
     await t.throwsAsync(buf.prefetch(), { code: 'ERR_SMMAP_CLOSED' })
   },
 )
+
+/** This process's resident file-backed pages (bytes), from /proc/self/status. */
+function residentFileBytes(): number {
+  const line = fs.readFileSync('/proc/self/status', 'utf8').match(/^RssFile:\s+(\d+) kB$/m)
+  if (!line) throw new Error('no RssFile in /proc/self/status')
+  return Number(line[1]) * 1024
+}
+
+// Linux: the page tables' share of a file shows in RssFile. Serial: it reads this process's RSS.
+const linuxSerial = process.platform === 'linux' ? test.serial : test.skip
+
+linuxSerial('prefetch() brings the range into the window mapped there, not only into the page cache', async (t) => {
+  const MiB = 1024 * 1024
+  const file = files.patternedFile(64 * MiB + 5, 'dropin-prefetch-window')
+  const manager = new SlidingWindowMapManager()
+  try {
+    const buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+    t.is(buf.readUInt8(0), file.data[0])
+    const before = residentFileBytes()
+    await buf.prefetch(MiB + 7, 33 * MiB)
+    const grown = residentFileBytes() - before
+    // The file was just written, so it is cached: only mapping it in can grow RssFile this much.
+    t.true(grown >= 31 * MiB, `RssFile grew ${grown} bytes`)
+    t.is(buf.readUInt32LE(20 * MiB), file.data.readUInt32LE(20 * MiB))
+    buf.endAccess()
+  } finally {
+    manager.close()
+    file.remove()
+  }
+})

@@ -297,9 +297,10 @@ export class SlidingWindowMapBuffer {
   }
 
   /**
-   * Brings `[start, end)` (default: the whole buffer) into memory off the JavaScript thread, so
-   * later synchronous reads of it do not wait for the disk. Rejects with `ERR_SMMAP_CLOSED` if
-   * the manager closes first; closing or collecting meanwhile is safe.
+   * Brings `[start, end)` (default: the whole buffer) into memory off the JavaScript thread, and
+   * into the windows mapped there, so later synchronous reads of it wait for neither the disk
+   * nor a page fault. Rejects with `ERR_SMMAP_CLOSED` if the manager closes first; closing or
+   * collecting meanwhile is safe.
    */
   prefetch(start?: number, end?: number): Promise<void> {
     return dropIn.prefetch(this, start, end)

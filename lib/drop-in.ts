@@ -300,8 +300,10 @@ export function toAsyncBuffer(buf: SlidingWindowMapBuffer): AsyncBuffer {
 }
 
 /**
- * Brings `[start, end)` into the page cache on libuv's thread pool, so later synchronous reads
- * of it do not wait for the disk. Rejects with ERR_SMMAP_CLOSED if the manager closes first.
+ * Brings `[start, end)` into the page cache on libuv's thread pool, then the part of it that
+ * mapped windows hold into their page tables (`populateResident`), so later synchronous reads
+ * of it wait for neither the disk nor a fault. Rejects with ERR_SMMAP_CLOSED if the manager
+ * closes first.
  */
 export async function prefetch(buf: SlidingWindowMapBuffer, start?: unknown, end?: unknown): Promise<void> {
   const [from, to] = range(buf.length, start, end)
@@ -309,35 +311,41 @@ export async function prefetch(buf: SlidingWindowMapBuffer, start?: unknown, end
   const manager = cursor?._manager
   if (!cursor || !manager) return
   if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
-  if (to > from) await native.readAhead(manager._native.reader(cursor._file), buf._start + from, to - from)
+  if (to > from) {
+    await native.readAhead(manager._native.reader(cursor._file), buf._start + from, to - from)
+    if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
+    await populateResident(buf, from, to)
+  }
   if (manager._closed) throw smmapError('ERR_SMMAP_CLOSED')
+}
+
+/**
+ * Brings the pages of `[from, to)` (buffer indices within bounds) that mapped windows of the
+ * file hold, window after window from `from`, into those windows' page tables and reads each
+ * once, on the pool: the JavaScript thread's first touch of them then costs nothing. Else it
+ * pays a page fault, and in a virtual machine a trap to the hypervisor for every page the
+ * disk has just filled (about 6 µs a page where this was measured): the JavaScript thread of
+ * a cold 1 GiB `for await` scan was busy 54 ms without this and 24 ms with it (`npm run bench`,
+ * W6). Each task holds a view of its window, which keeps the mapping alive whatever the
+ * manager does where views outlive their windows (`CHUNKS_ARE_VIEWS`; the window is marked
+ * exposed, so the manager lets it go to its views rather than unmapping it). Pages no window
+ * holds are left to their first reader.
+ */
+async function populateResident(buf: SlidingWindowMapBuffer, from: number, to: number): Promise<void> {
+  const cursor = buf.cursor()
+  if (!CHUNKS_ARE_VIEWS || !cursor?._manager) return
+  for (let absolute = buf._start + from; absolute < buf._start + to; ) {
+    const region = cursor._manager._resident(cursor._file, absolute)
+    if (region === null) return
+    const at = absolute - region._ofs
+    const length = Math.min(region._size - at, buf._start + to - absolute)
+    await native.populateView(exposed(region)._buf.subarray(at, at + length))
+    absolute += length
+  }
 }
 
 /** How far ahead the asynchronous iterator reads, at least. */
 const AHEAD = 8 << 20
-
-/**
- * `prefetch()`, then, on the pool too, the pages of `[from, to)` that a mapped window of the
- * file holds brought into its page tables and read once: the JavaScript thread's first touch
- * of them then costs nothing. Otherwise it pays a page fault, and in a virtual machine a trap
- * to the hypervisor for every page the disk has just filled (about 6 µs a page where this was
- * measured): the JavaScript thread of a cold 1 GiB scan was busy 54 ms without this and 24 ms
- * with it, and its worst event-loop stalls of 20 ms went (`npm run bench`, W6). The task holds
- * a view of the window, which keeps the mapping alive whatever the manager does where views
- * outlive their windows (`CHUNKS_ARE_VIEWS`; the window is marked exposed so the manager lets
- * it go to its views rather than unmapping it). A stretch no window holds yet is left to the
- * reader.
- */
-async function readAheadMapped(buf: SlidingWindowMapBuffer, from: number, to: number): Promise<void> {
-  await prefetch(buf, from, to)
-  const cursor = buf.cursor()
-  if (!CHUNKS_ARE_VIEWS || !cursor?._manager || from >= Math.min(to, buf.length)) return
-  const absolute = buf._start + from
-  const region = cursor._manager._resident(cursor._file, absolute)
-  if (region === null) return
-  const at = absolute - region._ofs
-  await native.populateView(exposed(region)._buf.subarray(at, Math.min(region._size, at + Math.min(to, buf.length) - from)))
-}
 
 /**
  * The buffer's chunks, in order, while the next stretch of the file is read into the page cache
@@ -348,10 +356,10 @@ export async function* chunksAsync(buf: SlidingWindowMapBuffer, chunkSize: numbe
   const step = Math.max(chunkSize, AHEAD)
   // One pass over the whole buffer, served a stretch at a time.
   const pass = buf._pass(0, buf.length)
-  let ready = readAheadMapped(buf, 0, step)
+  let ready = prefetch(buf, 0, step)
   for (let pos = 0; pos < buf.length; pos += step) {
     await ready
-    ready = readAheadMapped(buf, pos + step, pos + 2 * step)
+    ready = prefetch(buf, pos + step, pos + 2 * step)
     ready.catch(() => {}) // awaited on the next step; a close meanwhile ends the loop there
     let sinceTurn = 0
     for (const chunk of heldChunks(buf, pos, Math.min(pos + step, buf.length), chunkSize, pass)) {

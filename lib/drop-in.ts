@@ -333,9 +333,12 @@ export async function prefetch(buf: SlidingWindowMapBuffer, start?: unknown, end
  */
 async function populateResident(buf: SlidingWindowMapBuffer, from: number, to: number): Promise<void> {
   const cursor = buf.cursor()
-  if (!CHUNKS_ARE_VIEWS || !cursor?._manager) return
+  const manager = cursor?._manager
+  if (!CHUNKS_ARE_VIEWS || !cursor || !manager) return
+  // The cursor may be released while a window is worked on: its manager and file stay known.
+  const file = cursor._file
   for (let absolute = buf._start + from; absolute < buf._start + to; ) {
-    const region = cursor._manager._resident(cursor._file, absolute)
+    const region = manager._resident(file, absolute)
     if (region === null) return
     const at = absolute - region._ofs
     const length = Math.min(region._size - at, buf._start + to - absolute)

@@ -1,9 +1,9 @@
 //! Reading a range into the page cache on libuv's thread pool (`prefetch()`, the asynchronous
 //! iterator): the task owns a descriptor of its own on the file and never touches a mapping, so
-//! closing or collecting the manager while it runs cannot unmap anything under it. Then, for
-//! the asynchronous iterator, mapping those pages into a window's page tables on the pool: that
-//! task holds the window's Buffer, which keeps its mapping alive where a Buffer outlives its
-//! window (`mappings_outlive_use`), closed manager or not.
+//! closing or collecting the manager while it runs cannot unmap anything under it. Then
+//! bringing those pages into the page tables of a window that holds them, also on the pool:
+//! that task holds a Buffer over the window, which keeps its mapping alive where a Buffer
+//! outlives its window (`mappings_outlive_use`), closed manager or not.
 
 use std::fs::File;
 

@@ -199,6 +199,7 @@ function plan(files, offsets) {
       base: { size: SIZE_A, chunk: 64 * 1024 },
       contenders: {
         forAwait: { label: 'for await (chunk of buf), default manager', contender: 'forAwait' },
+        bufferStream: { label: 'buf.createReadStream(), default manager', contender: 'bufferStream' },
         readStream: { label: 'fs.createReadStream, highWaterMark 1 MiB', contender: 'readStream', chunk: 1 * MiB },
         idleWhileRead: { label: 'control: an idle event loop while dd reads the file', contender: 'idleWhileRead' },
       },
@@ -218,6 +219,7 @@ function plan(files, offsets) {
       base: { size: SIZE_A, chunk: 64 * 1024 },
       contenders: {
         forAwait: { label: 'for await (chunk of buf), default manager', contender: 'forAwait' },
+        bufferStream: { label: 'buf.createReadStream(), default manager', contender: 'bufferStream' },
         readStream: { label: 'fs.createReadStream, highWaterMark 1 MiB', contender: 'readStream', chunk: 1 * MiB },
       },
     },

@@ -77,7 +77,9 @@ const EXTRA = [
   ['W3L', 'chunks1m', 'python', 'cpu', 'W3L 1 MiB windows vs Python smmap (W3 over large folios), process CPU'],
   ['W5', 'chunksSequential', 'readSync', 'wall', "W5 cold scan, 1 MiB windows, advice 'sequential' vs fs.readSync 1 MiB"],
   ['cold4k', 'cursorDefault', 'readSync', 'wall', 'cold random 4 KiB, cursor default advice vs fs.readSync'],
+  ['W6', 'bufferStream', 'readStream', 'wall', 'W6 buf.createReadStream() over a cold 1 GiB file vs fs.createReadStream 1 MiB'],
   ['W6w', 'forAwait', 'readStream', 'wall', 'W6 for await over the file read in vs fs.createReadStream 1 MiB'],
+  ['W6w', 'bufferStream', 'readStream', 'wall', 'W6 buf.createReadStream() over the file read in vs fs.createReadStream 1 MiB'],
 ]
 
 /** Event-loop targets: [workload, contender, worst stall allowed in ms, label]. */

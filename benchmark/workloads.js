@@ -6,7 +6,7 @@
 'use strict'
 const fs = require('node:fs')
 const { SlidingWindowMapBuffer, StaticWindowMapManager } = require('..')
-const { asyncForAwait, asyncReadStream, asyncIdleWhileRead } = require('./event-loop')
+const { asyncForAwait, asyncBufferStream, asyncReadStream, asyncIdleWhileRead } = require('./event-loop')
 const { clock, readOffsets, rssPeak } = require('./harness')
 const { PAGE, done, manager, pageSum } = require('./measure')
 
@@ -307,7 +307,7 @@ const CONTENDERS = {
   views: { cursor: viewsCursor, memory: viewsMemory },
   pages: { cursor: pagesCursor, buffer: pagesBuffer, readSync: pagesReadSync },
   pass: { chunks: warmed(passChunks), copy: warmed(passCopy), readSync: warmed(passReadSync) },
-  async: { forAwait: asyncForAwait, readStream: asyncReadStream, idleWhileRead: asyncIdleWhileRead },
+  async: { forAwait: asyncForAwait, bufferStream: asyncBufferStream, readStream: asyncReadStream, idleWhileRead: asyncIdleWhileRead },
 }
 
 async function main() {

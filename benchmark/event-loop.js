@@ -56,14 +56,18 @@ function stolenMs() {
   }
 }
 
-async function asyncForAwait(spec) {
+/**
+ * A pass over the file through a buffer of the spec's manager, its chunks taken from
+ * `chunksOf(buf)` (an async iterable), with the event loop watched.
+ */
+async function bufferPass(spec, chunksOf) {
   const man = manager(spec)
   const buf = new SlidingWindowMapBuffer(man.makeCursor(spec.file), 0, spec.size)
   const watch = loopWatch()
   let sum = 0
   try {
     const start = clock()
-    for await (const chunk of buf.chunksAsync(spec.chunk)) sum += pageSum(chunk, chunk.length)
+    for await (const chunk of chunksOf(buf)) sum += pageSum(chunk, chunk.length)
     return done(start, sum, watch.result(), man)
   } finally {
     buf.endAccess()
@@ -71,21 +75,10 @@ async function asyncForAwait(spec) {
   }
 }
 
+const asyncForAwait = (spec) => bufferPass(spec, (buf) => buf.chunksAsync(spec.chunk))
+
 /** The package's own stream over the same pass, consumed as `fs.createReadStream`'s is. */
-async function asyncBufferStream(spec) {
-  const man = manager(spec)
-  const buf = new SlidingWindowMapBuffer(man.makeCursor(spec.file), 0, spec.size)
-  const watch = loopWatch()
-  let sum = 0
-  try {
-    const start = clock()
-    for await (const chunk of buf.createReadStream({ highWaterMark: spec.chunk })) sum += pageSum(chunk, chunk.length)
-    return done(start, sum, watch.result(), man)
-  } finally {
-    buf.endAccess()
-    man.close()
-  }
-}
+const asyncBufferStream = (spec) => bufferPass(spec, (buf) => buf.createReadStream({ highWaterMark: spec.chunk }))
 
 async function asyncReadStream(spec) {
   const watch = loopWatch()

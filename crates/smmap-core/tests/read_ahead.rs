@@ -34,10 +34,10 @@ fn cached_pages(file: &File, offset: u64, len: u64) -> (usize, usize) {
     (state.iter().filter(|&&s| s & 1 != 0).count(), pages)
 }
 
-#[test]
-fn read_ahead_leaves_the_range_in_the_page_cache() {
-    let len = 8 * 1024 * 1024 + 123;
-    let temp = TempFile::patterned(len, "read-ahead");
+/// A patterned file of `len` bytes written and then dropped from the page cache, open for
+/// reading; `None` (with a message) where the cache keeps it anyway (a tmpfs temp dir).
+fn dropped_file(len: u64, prefix: &str) -> Option<(TempFile, File)> {
+    let temp = TempFile::patterned(len, prefix);
     let file = File::open(temp.path()).unwrap();
     file.sync_all().unwrap();
     // SAFETY: an open descriptor; DONTNEED only drops clean cached pages.
@@ -45,8 +45,17 @@ fn read_ahead_leaves_the_range_in_the_page_cache() {
     let (left, _) = cached_pages(&file, 0, len);
     if left != 0 {
         eprintln!("skipped: the page cache kept {left} pages of the file (a tmpfs temp dir?)");
-        return;
+        return None;
     }
+    Some((temp, file))
+}
+
+#[test]
+fn read_ahead_leaves_the_range_in_the_page_cache() {
+    let len = 8 * 1024 * 1024 + 123;
+    let Some((_temp, file)) = dropped_file(len, "read-ahead") else {
+        return;
+    };
     let (offset, count) = (1024 * 1024 + 5, 3 * 1024 * 1024);
     smmap_core::read_ahead(&file, offset, count).unwrap();
     let (cached, pages) = cached_pages(&file, offset, count);
@@ -61,17 +70,11 @@ fn read_ahead_leaves_the_range_in_the_page_cache() {
 #[test]
 fn populate_brings_a_regions_pages_in() {
     let len = 4 * 1024 * 1024 + 77;
-    let temp = TempFile::patterned(len, "populate");
-    let file = File::open(temp.path()).unwrap();
-    file.sync_all().unwrap();
-    // SAFETY: an open descriptor; DONTNEED only drops clean cached pages.
-    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    let Some((temp, _file)) = dropped_file(len, "populate") else {
+        return;
+    };
     let region = smmap_core::Region::map(&temp.key(), 0, 0, 0).unwrap();
     let bytes = region.as_slice();
-    if smmap_core::in_page_cache(bytes) {
-        eprintln!("skipped: the page cache kept the file (a tmpfs temp dir?)");
-        return;
-    }
     let (from, to) = (1024 * 1024 + 9, 3 * 1024 * 1024);
     // SAFETY: `region` lives, mapped and guarded, for the call.
     unsafe { smmap_core::populate(&bytes[from..to]) };

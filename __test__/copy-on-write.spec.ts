@@ -168,3 +168,42 @@ test('open flags that would write (O_TRUNC, O_CREAT, O_EXCL) never change the fi
     t.is(buf.at(30 * G + 1), f.data[30 * G + 1])
     sameBytes(t, fs.readFileSync(f.path), f.data, 'the file after reads through a buffer opened with those flags')
   }))
+
+withSmaps("Buffers held over let-go windows: clean pages go back in batches of at most a quarter of the budget, written ones stay", (t) =>
+  scope((use) => {
+    // 64 windows through a cursor under a budget of 18: 46 are let go of while a Buffer over
+    // each is held, and at most 4.5 windows' worth (a quarter of the budget) wait to be given
+    // back. The counts leave windows waiting at the end, which only collect() gives back.
+    const WINDOW = 16 * G
+    const f = use(patternedFile(64 * WINDOW, 'cow-batched-release'))
+    const man = use(new SlidingWindowMapManager({ windowSize: WINDOW, maxMemorySize: 18 * WINDOW }))
+    const cursor = man.makeCursor(f.path)
+    const held: Buffer[] = []
+    for (let w = 0; w < 64; w++) {
+      const view = cursor.useRegion(w * WINDOW, WINDOW).buffer()
+      let sum = 0
+      for (let at = 0; at < WINDOW; at += G) sum += view[at] // every page resident
+      t.is(sum, sumOfPageStarts(f.data.subarray(w * WINDOW, (w + 1) * WINDOW)))
+      view[w % 16 * G + 1] ^= 0xff // one page of each written
+      held.push(view)
+    }
+    cursor.release()
+    const clean = () => mappingsOf(f.path).reduce((sum, m) => sum + m.rss - m.anonymous, 0)
+    const written = () => mappingsOf(f.path).reduce((sum, m) => sum + m.anonymous, 0)
+    t.true(man.stats().retainedBytes >= 46 * WINDOW, 'the let-go windows stay mapped for their Buffers')
+    t.true(clean() <= 22.5 * WINDOW, `${clean() / WINDOW} windows of clean pages resident: the budget's 18 and at most 4.5 waiting`)
+    t.is(written(), 64 * G, 'every written page stays')
+    man.collect()
+    t.is(clean(), 0, 'collect() gives back the pages of every window it lets go of, and of those still waiting')
+    t.is(written(), 64 * G, 'every written page stays')
+    const expected = Buffer.from(f.data)
+    for (let w = 0; w < 64; w++) expected[w * WINDOW + (w % 16) * G + 1] ^= 0xff
+    sameBytes(t, Buffer.concat(held), expected, 'every Buffer: its write, and the file elsewhere, faulted in again')
+  }),
+)
+
+function sumOfPageStarts(data: Buffer): number {
+  let sum = 0
+  for (let at = 0; at < data.length; at += G) sum += data[at]
+  return sum
+}

@@ -361,3 +361,71 @@ fn release_pages_gives_back_clean_pages_and_keeps_written_ones() {
         "the writes, and the file's bytes elsewhere"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn release_pages_together_gives_back_every_regions_clean_pages_and_keeps_written_ones() {
+    let page = allocation_granularity();
+    let len = 8 * page;
+    let f = TempFile::patterned(4 * len, "release-pages-together");
+    // Mapped one after another, as a manager maps windows: Linux usually puts them side by
+    // side, so they are given back as one stretch, across the seams between them.
+    let mut regions: Vec<Region> = (0..3)
+        .map(|w| Region::map(&f.key(), w * len, len, 0).unwrap())
+        .collect();
+    let adjacent = regions
+        .windows(2)
+        .filter(|pair| {
+            let (a, b) = (
+                pair[0].as_slice().as_ptr_range(),
+                pair[1].as_slice().as_ptr_range(),
+            );
+            a.start == b.end || b.start == a.end
+        })
+        .count();
+    eprintln!("{adjacent} of 2 pairs of regions next to each other in memory");
+    // Written: the last page of the first region, the middle of the second, the first of the
+    // third: pages on both sides of each seam.
+    let writes = [(0, 7), (1, 3), (2, 0)];
+    for &(w, p) in &writes {
+        // SAFETY: page `p` lies inside region `w`'s live, private, writable mapping.
+        unsafe { *regions[w].as_mut_ptr().add((p * page) as usize + 1) ^= 0xff };
+    }
+    let bytes = f.bytes();
+    for (w, region) in regions.iter().enumerate() {
+        let touched: Vec<u8> = region
+            .as_slice()
+            .iter()
+            .step_by(page as usize)
+            .copied()
+            .collect();
+        let at = w * len as usize;
+        let want: Vec<u8> = bytes[at..at + len as usize]
+            .iter()
+            .step_by(page as usize)
+            .copied()
+            .collect();
+        assert_eq!(touched, want, "region {w}: the first byte of each page");
+        assert!(resident_pages(region.as_slice()).iter().all(|&r| r));
+    }
+
+    Region::release_pages_together(&[&regions[2], &regions[0], &regions[1]]);
+
+    let mut expected = bytes;
+    for (w, region) in regions.iter().enumerate() {
+        let kept: Vec<bool> = (0..8).map(|p| writes.contains(&(w, p))).collect();
+        assert_eq!(
+            resident_pages(region.as_slice()),
+            kept,
+            "region {w}: only its written page stays"
+        );
+        let at = w * len as usize;
+        for &(_, p) in writes.iter().filter(|&&(ww, _)| ww == w) {
+            expected[at + (p * page) as usize + 1] ^= 0xff;
+        }
+        assert!(
+            region.as_slice() == &expected[at..at + len as usize],
+            "region {w}: its write, and the file's bytes elsewhere"
+        );
+    }
+}

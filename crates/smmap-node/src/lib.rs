@@ -15,6 +15,7 @@ mod pinned;
 mod positional;
 mod read_ahead;
 mod region;
+mod release;
 mod retire;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;

@@ -15,6 +15,7 @@ use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
 use crate::numbers::{to_js, to_u64};
 use crate::options::ManagerOptions;
+use crate::release::PageRelease;
 use crate::retire::Retirement;
 use crate::view::RegionView;
 
@@ -44,14 +45,15 @@ impl NativeManager {
     #[napi(constructor)]
     pub fn new(env: Env, sliding: bool, options: Option<ManagerOptions>) -> napi::Result<Self> {
         let options = options.unwrap_or_default();
+        let config = Config::new(sliding, &(&options).into());
         let retirement = Retirement {
             views: HashMap::new(),
             mailbox: Mailbox::create(&env)?,
             overflow: Vec::new(),
             finalizing: false,
             retained: Default::default(),
+            release: PageRelease::new(config.max_memory_size),
         };
-        let config = Config::new(sliding, &(&options).into());
         Ok(Self {
             core: Manager::with_retire(config, retirement),
             flags: TruncationFlags::default(),
@@ -285,7 +287,9 @@ impl NativeManager {
 
     #[napi]
     pub fn collect(&mut self) -> u32 {
-        self.core.collect() as u32
+        let collected = self.core.collect() as u32;
+        self.core.retirement().release.flush();
+        collected
     }
 
     #[napi]
@@ -297,6 +301,7 @@ impl NativeManager {
     #[napi]
     pub fn close(&mut self) {
         self.core.close();
+        self.core.retirement().release.flush();
     }
 
     #[napi]

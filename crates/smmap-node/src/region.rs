@@ -7,6 +7,7 @@ use smmap_core::{Region, MAPPINGS_MAY_OUTLIVE_USE};
 
 use crate::errors::throw;
 use crate::numbers::{to_js, to_u64};
+use crate::release::release_now;
 use crate::view::{RegionView, Retained};
 
 #[napi]
@@ -109,7 +110,7 @@ impl NativeRegion {
         let (view, region) = (self.view.take(), self.mapped.take());
         match (view, region) {
             (Some(view), Some(region)) if view.exposed && MAPPINGS_MAY_OUTLIVE_USE => {
-                view.bequeath(region, Retained::default())
+                release_now(&view.bequeath(region, Retained::default()));
             }
             (Some(view), region) => {
                 view.detach();
@@ -125,7 +126,7 @@ impl Drop for NativeRegion {
     /// still be reachable, so the mapping goes to the view's finalizer.
     fn drop(&mut self) {
         if let (Some(view), Some(region)) = (self.view.take(), self.mapped.take()) {
-            view.bequeath(region, Retained::default());
+            release_now(&view.bequeath(region, Retained::default()));
         }
     }
 }

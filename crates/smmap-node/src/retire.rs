@@ -1,8 +1,9 @@
 //! What the binding does with a region the core lets go of. Without a JavaScript view, or
 //! with one the facade never handed out, it is unmapped at once (its view emptied first).
 //! Once a Buffer over it was handed out, that Buffer (and native code holding it) may still
-//! read it, so its pages are given back and the region goes to the view's finalizer, which
-//! unmaps it when V8 collects the last view (see `view.rs`); only a forced removal empties
+//! read it, so the region goes to the view's finalizer, which
+//! unmaps it when V8 collects the last view (see `view.rs`), and its pages are given back
+//! meanwhile (see `release.rs`); only a forced removal empties
 //! such views and unmaps at once, and so does every removal on Windows, where a live mapping
 //! would keep the user from deleting or rewriting the file. Either way its id goes into the
 //! mailbox, so the facade stops using it. The core calls this at the moment it retires a
@@ -15,6 +16,7 @@ use smmap_core::{Region, RegionId, Retire, MAPPINGS_MAY_OUTLIVE_USE};
 
 use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
+use crate::release::PageRelease;
 use crate::view::{RegionView, Retained};
 
 pub struct Retirement {
@@ -28,6 +30,8 @@ pub struct Retirement {
     pub finalizing: bool,
     /// Bytes of let-go regions that views still keep mapped.
     pub retained: Retained,
+    /// Let-go regions whose pages are yet to be given back.
+    pub release: PageRelease,
 }
 
 impl Retire for Retirement {
@@ -42,7 +46,9 @@ impl Retire for Retirement {
             Some(view) => {
                 // The manager's flag bytes may go before the view does.
                 TruncationFlags::forget(&region);
-                view.bequeath(region, self.retained.clone());
+                let size = region.size();
+                let heir = view.bequeath(region, self.retained.clone());
+                self.release.add(heir, size);
             }
             None => drop(region),
         }

@@ -19,11 +19,7 @@ use napi::{sys, Env, Status};
 use smmap_core::Region;
 
 use crate::accounting;
-
-/// Where a region goes when its owner lets it go while a view may still reach it: the
-/// ArrayBuffer's finalizer drops it, so it is unmapped only once no view can, and takes its
-/// size off the owner's count of retained bytes.
-type Heir = Arc<Mutex<Option<(Region, Retained)>>>;
+use crate::release::Heir;
 
 /// Bytes of regions let go of that views still keep mapped (a manager's `retainedBytes`).
 pub type Retained = Arc<AtomicU64>;
@@ -113,16 +109,16 @@ impl RegionView {
     }
 
     /// Hands `region` to the ArrayBuffer's finalizer, which unmaps it when no view can reach
-    /// it; its clean resident pages are given back now (written ones stay). `retained` counts
-    /// its bytes until then.
-    pub fn bequeath(self, region: Region, retained: Retained) {
-        region.release_pages();
+    /// it, and returns where it waits, so its pages can be given back meanwhile (see
+    /// `release.rs`). `retained` counts its bytes until then.
+    pub fn bequeath(self, region: Region, retained: Retained) -> Heir {
         retained.fetch_add(region.size(), Ordering::Relaxed);
         if let Ok(mut heir) = self.heir.lock() {
             *heir = Some((region, retained));
         }
         // SAFETY: as in `detach`; deleting a reference is allowed during finalization.
         unsafe { sys::napi_delete_reference(self.env, self.reference) };
+        self.heir
     }
 }
 

@@ -20,7 +20,7 @@ pub use imp::{
     advise, allocation_granularity, borrow_fd, check_mappable, duplicate_fd, exhaustion,
     file_from_number, file_into_number, identity, in_page_cache, install_fault_handler,
     max_mappings, open_options, out_of_memory, populate, prefault, prepare_page_release, raw_file,
-    read_at, read_file_at, read_into_page_cache, read_only_open_flags, read_raw_at, release_pages,
+    read_at, read_file_at, read_into_page_cache, read_only_open_flags, read_raw_at, release_range,
     stale, zero_page, RawFile, MAPPINGS_MAY_OUTLIVE_USE,
 };
 

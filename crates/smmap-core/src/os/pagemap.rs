@@ -12,15 +12,13 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::OnceLock;
 
-use memmap2::{MmapMut, UncheckedAdvice};
-
 /// pagemap entry bits: the page is in memory, swapped out, or a page-cache (file) page.
 const PRESENT: u64 = 1 << 63;
 const SWAPPED: u64 = 1 << 62;
 const FILE_PAGE: u64 = 1 << 61;
 
-/// Entries read per `pread` (4 KiB of entries, 2 MiB of a mapping with 4 KiB pages).
-const BATCH: usize = 512;
+/// Entries read per `pread` (8 KiB of entries, 4 MiB of a mapping with 4 KiB pages).
+const BATCH: usize = 1024;
 
 static PAGEMAP: OnceLock<File> = OnceLock::new();
 
@@ -46,24 +44,30 @@ fn written(entry: u64) -> bool {
     entry & SWAPPED != 0 || (entry & PRESENT != 0 && entry & FILE_PAGE == 0)
 }
 
-/// Gives back the resident pages of `map`, a live private file mapping, that hold no write of
-/// this process (`MADV_DONTNEED`, run by run); written pages stay as they are. A later read of
-/// a given-back page faults the file's bytes in again, so views that still reach the mapping
-/// read what they read before. Only a hint to keep memory low: any failure keeps pages.
+/// Gives back the resident pages of `[start, start + len)`, page-aligned memory of live
+/// private file mappings, that hold no write of this process (`MADV_DONTNEED`, run by run);
+/// written pages stay as they are. A later read of a given-back page faults the file's bytes
+/// in again, so views that still reach the mapping read what they read before. A run is cut
+/// to its first and last resident page, and a range with none costs no advice at all. Only
+/// a hint to keep memory low: any failure keeps pages.
 ///
 /// A write made from another thread between the pagemap read and the advice would be lost;
 /// windows are let go of on the JavaScript thread, and only native code that was handed a
 /// window's Buffer as the target of a write while that window is let go of could race it.
-pub fn release_pages(map: &MmapMut, page: usize) {
+///
+/// # Safety
+///
+/// Every page of the range belongs to a private file mapping of this process that stays
+/// mapped for the whole call.
+pub unsafe fn release_range(start: usize, len: usize, page: usize) {
     let Some(pagemap) = page_map() else {
         return;
     };
-    let lead = map.as_ptr() as usize % page;
-    let first_page = map.as_ptr() as usize / page;
-    let pages = (lead + map.len()).div_ceil(page);
+    let first_page = start / page;
+    let pages = len / page;
     let mut entries = [0u64; BATCH];
-    // The first page of the current run of clean pages, if one is open.
-    let mut run: Option<usize> = None;
+    // The open run of unwritten pages: its first and last resident page.
+    let mut run: Option<(usize, usize)> = None;
     let mut index = 0;
     while index < pages {
         let count = (pages - index).min(BATCH);
@@ -75,30 +79,40 @@ pub fn release_pages(map: &MmapMut, page: usize) {
             break;
         }
         for (k, &entry) in entries[..count].iter().enumerate() {
-            match (written(entry), run) {
-                (true, Some(start)) => {
-                    give_back(map, page, lead, start, index + k);
-                    run = None;
+            let at = index + k;
+            if written(entry) {
+                if let Some((first, last)) = run.take() {
+                    // SAFETY: pages of the range (contract), none of them written.
+                    unsafe { give_back(start, page, first, last) };
                 }
-                (false, None) => run = Some(index + k),
-                _ => {}
+            } else if entry & PRESENT != 0 {
+                run = Some((run.map_or(at, |(first, _)| first), at));
             }
         }
         index += count;
     }
-    if let Some(start) = run {
-        give_back(map, page, lead, start, index);
+    if let Some((first, last)) = run {
+        // SAFETY: as above.
+        unsafe { give_back(start, page, first, last) };
     }
 }
 
-/// `MADV_DONTNEED` on pages `[start, end)` of the mapping (page 0 holds its first byte).
-fn give_back(map: &MmapMut, page: usize, lead: usize, start: usize, end: usize) {
-    let offset = (start * page).saturating_sub(lead);
-    let len = (end * page - lead).min(map.len()) - offset;
-    // SAFETY: the range lies inside this live mapping, and pagemap showed none of its pages
-    // written by this process, so on a private mapping DONTNEED drops only clean copies of
-    // the file's pages, which the next read faults in again unchanged.
-    let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, offset, len) };
+/// `MADV_DONTNEED` on pages `first..=last` of the range that starts at `start`.
+///
+/// # Safety
+///
+/// The pages lie in a live private file mapping of this process and pagemap showed none of
+/// them written by it.
+unsafe fn give_back(start: usize, page: usize, first: usize, last: usize) {
+    // SAFETY: by the contract DONTNEED drops only clean copies of the file's pages, which the
+    // next read faults in again unchanged.
+    let _ = unsafe {
+        libc::madvise(
+            (start + first * page) as *mut libc::c_void,
+            (last + 1 - first) * page,
+            libc::MADV_DONTNEED,
+        )
+    };
 }
 
 fn as_bytes(entries: &mut [u64]) -> &mut [u8] {

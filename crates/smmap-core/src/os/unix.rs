@@ -253,26 +253,37 @@ pub fn out_of_memory() -> io::Error {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use super::pagemap::prepare_page_release;
 
-/// Gives the mapping's resident pages back while keeping it mapped; later reads fault the
-/// file's bytes in again. Only a hint to keep memory low: a refusal leaves pages resident.
+/// Gives the resident pages of `[start, start + len)` back while keeping them mapped; later
+/// reads fault the file's bytes in again. Only a hint to keep memory low: a refusal leaves
+/// pages resident.
+///
+/// # Safety
+///
+/// The range is page-aligned and every page of it belongs to a private file mapping of this
+/// process that stays mapped for the whole call.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub fn release_pages(map: &MmapMut) {
-    super::pagemap::release_pages(map, allocation_granularity() as usize);
+pub unsafe fn release_range(start: usize, len: usize) {
+    // SAFETY: the caller's contract is pagemap's.
+    unsafe { super::pagemap::release_range(start, len, allocation_granularity() as usize) };
 }
 
-/// Nothing to ready: this OS's `MADV_DONTNEED` needs no pagemap (see `release_pages`).
+/// Nothing to ready: this OS's `MADV_DONTNEED` needs no pagemap (see `release_range`).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn prepare_page_release() -> bool {
     true
 }
 
-/// Gives the mapping's resident pages back (`MADV_DONTNEED`). Here (macOS, the BSDs) the
-/// advice only lowers the pages' priority and keeps their contents, written ones included,
-/// so it needs no pagemap. Only a hint: a refusal leaves the pages resident.
+/// Gives the resident pages of `[start, start + len)` back (`MADV_DONTNEED`). Here (macOS,
+/// the BSDs) the advice only lowers the pages' priority and keeps their contents, written
+/// ones included, so it needs no pagemap. Only a hint: a refusal leaves the pages resident.
+///
+/// # Safety
+///
+/// The range is page-aligned and every page of it belongs to a live mapping of this process.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub fn release_pages(map: &MmapMut) {
-    // SAFETY: the range is exactly this live mapping, and here DONTNEED discards no contents.
-    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+pub unsafe fn release_range(start: usize, len: usize) {
+    // SAFETY: live mappings (contract), and here DONTNEED discards no contents.
+    let _ = unsafe { libc::madvise(start as *mut libc::c_void, len, libc::MADV_DONTNEED) };
 }
 
 /// Whether the page cache holds every page under `[address, address + len)`, memory of a

@@ -228,7 +228,11 @@ pub fn advise(_map: &MmapMut, _advice: Advice) -> io::Result<()> {
 }
 
 /// Windows keeps a view's pages in the working set until it is unmapped; nothing to do.
-pub fn release_pages(_map: &MmapMut) {}
+///
+/// # Safety
+///
+/// None needed here; the contract is the Unix one (live mappings of this process).
+pub unsafe fn release_range(_start: usize, _len: usize) {}
 
 /// Nothing to ready: pages are never given back early here.
 pub fn prepare_page_release() -> bool {

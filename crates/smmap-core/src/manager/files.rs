@@ -109,7 +109,7 @@ impl<R: Retire> Manager<R> {
             return Ok(file);
         }
         // Another file is at the key now. The first miss opens it (with the caller's flags).
-        let started = if self.table.regions_of(file).is_empty() && self.table.held(file).is_none() {
+        let started = if self.table.regions_of(file).len() == 0 && self.table.held(file).is_none() {
             // Nothing of the old file is mapped or held: this entry can name the new file.
             self.table.set_identity(file, identity);
             file

@@ -183,7 +183,7 @@ impl<R: Retire> Manager<R> {
 
     /// Region ids of a file in ascending offset order (smmap's `MapRegionList`).
     pub fn regions_of(&self, file: FileId) -> Vec<RegionId> {
-        self.table.regions_of(file).to_vec()
+        self.table.regions_of(file).collect()
     }
 
     /// Every region the manager counts, in no order: those in their file's list, and those a
@@ -369,7 +369,7 @@ impl<R: Retire> Manager<R> {
         if self.config.sliding {
             self.table.overlapped_predecessor(file, region.ofs_begin())
         } else {
-            self.table.regions_of(file).first().copied()
+            self.table.regions_of(file).next()
         }
     }
 

@@ -18,7 +18,9 @@ use crate::source::FileKey;
 pub(super) struct FileEntry {
     pub(super) key: FileKey,
     pub(super) size: Option<u64>,
-    pub(super) regions: Vec<RegionId>,
+    /// The listed regions, sorted by start offset, each with its start: a miss searches this
+    /// list several times, and reading the start here spares a lookup of each probed region.
+    pub(super) regions: Vec<Listed>,
     pub(super) identity: Identity,
     pub(super) held: Option<HeldDescriptor>,
     /// Readers (cursors) that may still use this id; with none and nothing mapped, the entry
@@ -26,6 +28,13 @@ pub(super) struct FileEntry {
     pub(super) readers: u32,
     /// Regions of this file pushed out of its list but still counted (see `Entry::listed`).
     pub(super) orphans: u32,
+}
+
+/// A region in its file's list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Listed {
+    pub(super) start: u64,
+    pub(super) id: RegionId,
 }
 
 impl FileEntry {

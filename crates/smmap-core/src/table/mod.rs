@@ -9,7 +9,7 @@ mod files;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use self::files::FileEntry;
+use self::files::{FileEntry, Listed};
 use crate::config::Stats;
 use crate::error::Result;
 use crate::ids::{FileId, RegionId};
@@ -78,21 +78,26 @@ impl RegionTable {
     }
 
     /// The listed regions of `file` in ascending offset order.
-    pub(crate) fn regions_of(&self, file: FileId) -> &[RegionId] {
+    pub(crate) fn regions_of(&self, file: FileId) -> impl ExactSizeIterator<Item = RegionId> + '_ {
         self.files
             .get(file as usize)
             .and_then(Option::as_ref)
-            .map_or(&[], |entry| &entry.regions)
+            .map_or(&[][..], |entry| &entry.regions)
+            .iter()
+            .map(|listed| listed.id)
     }
 
     /// Takes a freshly mapped region into the file's list (kept sorted) and the counters.
     pub(crate) fn admit(&mut self, file: FileId, region: Region) -> RegionId {
         self.last_id += 1;
         let id = self.last_id;
-        let position = self.insert_position(file, region.ofs_begin());
+        let start = region.ofs_begin();
+        let position = self.insert_position(file, start);
         self.mapped_bytes += region.size();
         self.peak_mapped_bytes = self.peak_mapped_bytes.max(self.mapped_bytes);
-        self.entry_mut(file).regions.insert(position, id);
+        self.entry_mut(file)
+            .regions
+            .insert(position, Listed { start, id });
         let last_used = self.tick();
         let entry = Entry {
             region,
@@ -207,7 +212,7 @@ impl RegionTable {
     ) -> (MapWindow, MapWindow) {
         let regions = &self.entry_of(file).regions;
         let position = self.insert_position(file, offset);
-        let window_of = |index: usize| self.entries[&regions[index]].region.window();
+        let window_of = |index: usize| self.entries[&regions[index].id].region.window();
         let left = match position {
             0 => MapWindow::new(0, 0),
             _ => window_of(position - 1),
@@ -280,12 +285,12 @@ impl RegionTable {
         let start = self.entries[&id].region.ofs_begin();
         let position = self.insert_position(file, start);
         let regions = &mut self.entry_mut(file).regions;
-        match position.checked_sub(1).filter(|&at| regions[at] == id) {
+        match position.checked_sub(1).filter(|&at| regions[at].id == id) {
             Some(at) => {
                 regions.remove(at);
             }
             // Never reached while the list is sorted without overlaps; kept for safety.
-            None => regions.retain(|&listed| listed != id),
+            None => regions.retain(|listed| listed.id != id),
         }
         if regions.is_empty() {
             self.idle.push(file);
@@ -298,14 +303,13 @@ impl RegionTable {
         self.entry_of(file)
             .regions
             .get(position.checked_sub(1)?)
-            .copied()
+            .map(|listed| listed.id)
     }
 
     /// Index of the first listed region starting after `offset`.
     fn insert_position(&self, file: FileId, offset: u64) -> usize {
-        let entries = &self.entries;
         self.entry_of(file)
             .regions
-            .partition_point(|id| entries[id].region.ofs_begin() <= offset)
+            .partition_point(|listed| listed.start <= offset)
     }
 }

@@ -169,7 +169,7 @@ test('open flags that would write (O_TRUNC, O_CREAT, O_EXCL) never change the fi
     sameBytes(t, fs.readFileSync(f.path), f.data, 'the file after reads through a buffer opened with those flags')
   }))
 
-withSmaps("Buffers held over let-go windows: clean pages go back in batches of at most a quarter of the budget, written ones stay", (t) =>
+withSmaps('Buffers held over let-go windows: clean pages go back in batches of at most a quarter of the budget, written ones stay', (t) =>
   scope((use) => {
     // 64 windows through a cursor under a budget of 18: 46 are let go of while a Buffer over
     // each is held, and at most 4.5 windows' worth (a quarter of the budget) wait to be given
@@ -184,7 +184,7 @@ withSmaps("Buffers held over let-go windows: clean pages go back in batches of a
       let sum = 0
       for (let at = 0; at < WINDOW; at += G) sum += view[at] // every page resident
       t.is(sum, sumOfPageStarts(f.data.subarray(w * WINDOW, (w + 1) * WINDOW)))
-      view[w % 16 * G + 1] ^= 0xff // one page of each written
+      view[(w % 16) * G + 1] ^= 0xff // one page of each written
       held.push(view)
     }
     cursor.release()

@@ -10,15 +10,11 @@
 //! The batch is bounded in bytes of windows, so pages held back at any time are at most a
 //! quarter of the budget, and never more than [`MOST_HELD_BACK`].
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{MutexGuard, PoisonError};
 
 use smmap_core::Region;
 
-use crate::view::Retained;
-
-/// Where a let-go region waits for the last view over it; `None` once that view's finalizer
-/// has unmapped it.
-pub type Heir = Arc<Mutex<Option<(Region, Retained)>>>;
+use crate::view::Heir;
 
 /// The most bytes of let-go windows whose pages wait to be given back.
 pub const MOST_HELD_BACK: u64 = 16 << 20;

@@ -1,14 +1,13 @@
 //! What the binding does with a region the core lets go of. Without a JavaScript view, or
 //! with one the facade never handed out, it is unmapped at once (its view emptied first).
 //! Once a Buffer over it was handed out, that Buffer (and native code holding it) may still
-//! read it, so the region goes to the view's finalizer, which
-//! unmaps it when V8 collects the last view (see `view.rs`), and its pages are given back
-//! meanwhile (see `release.rs`); only a forced removal empties
-//! such views and unmaps at once, and so does every removal on Windows, where a live mapping
-//! would keep the user from deleting or rewriting the file. Either way its id goes into the
-//! mailbox, so the facade stops using it. The core calls this at the moment it retires a
-//! region, so by the time a core call returns (or retries a refused mapping) every region no
-//! view reaches is really unmapped.
+//! read it, so the region goes to the view's finalizer, which unmaps it when V8 collects the
+//! last view (see `view.rs`), and its pages are given back meanwhile (see `release.rs`); only a
+//! forced removal empties such views and unmaps at once, and so does every removal on Windows,
+//! where a live mapping would keep the user from deleting or rewriting the file. Either way its
+//! id goes into the mailbox, so the facade stops using it. The core calls this at the moment it
+//! retires a region, so by the time a core call returns (or retries a refused mapping) every
+//! region no view reaches is really unmapped.
 
 use std::collections::HashMap;
 

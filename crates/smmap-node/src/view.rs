@@ -19,7 +19,11 @@ use napi::{sys, Env, Status};
 use smmap_core::Region;
 
 use crate::accounting;
-use crate::release::Heir;
+
+/// Where a region goes when its owner lets it go while a view may still reach it: the
+/// ArrayBuffer's finalizer drops it, so it is unmapped only once no view can, and takes its
+/// size off the owner's count of retained bytes; `None` from then on.
+pub type Heir = Arc<Mutex<Option<(Region, Retained)>>>;
 
 /// Bytes of regions let go of that views still keep mapped (a manager's `retainedBytes`).
 pub type Retained = Arc<AtomicU64>;

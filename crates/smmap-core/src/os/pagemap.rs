@@ -134,6 +134,9 @@ unsafe fn read_entries(pagemap: &File, start: usize, end: usize, page: usize, ru
     let mut at = start;
     while at < end {
         let count = ((end - at) / page).min(BATCH);
+        if count == 0 {
+            return; // an end not on a page boundary: the contract's ranges have none
+        }
         let bytes = as_bytes(&mut entries[..count]);
         if pagemap
             .read_exact_at(bytes, (at / page * 8) as u64)

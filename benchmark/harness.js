@@ -99,42 +99,23 @@ const STATM_PAGE = (() => {
  * process's), and how much of that peak was file-backed (mapped file pages) rather than heap.
  */
 function rssPeak() {
-  return new RssPeak()
-}
-
-/** The process's RSS now, and how much of it is file-backed (null where /proc does not say). */
-function rssNow() {
-  const pages = statm()
-  return pages ? { rss: pages.rss * STATM_PAGE, file: pages.file * STATM_PAGE } : { rss: process.memoryUsage.rss(), file: null }
-}
-
-/**
- * A class, not an object of closures: a pass calls its methods, and a closure made afresh for
- * every pass is a new call target each time, which throws the pass's optimized code away at
- * the end of each warm-up pass, so the timed pass would pay V8's compiler again.
- */
-class RssPeak {
-  constructor() {
-    this.base = rssNow()
-    this.peak = this.base
+  const read = () => {
+    const pages = statm()
+    return pages ? { rss: pages.rss * STATM_PAGE, file: pages.file * STATM_PAGE } : { rss: process.memoryUsage.rss(), file: null }
   }
-
-  sample() {
-    const now = rssNow()
-    if (now.rss > this.peak.rss) this.peak = now
-  }
-
-  above() {
-    return this.peak.rss - this.base.rss
-  }
-
-  fileAbove() {
-    return this.base.file === null ? null : this.peak.file - this.base.file
-  }
-
-  /** What a run reports: the peaks when `spec.sampleRss` asked for samples, else nothing. */
-  result(spec) {
-    return spec.sampleRss ? { peakRss: this.above(), peakRssFile: this.fileAbove() } : {}
+  const base = read()
+  let peak = base
+  return {
+    sample: () => {
+      const now = read()
+      if (now.rss > peak.rss) peak = now
+    },
+    above: () => peak.rss - base.rss,
+    fileAbove: () => (base.file === null ? null : peak.file - base.file),
+    /** What a run reports: the peaks when `spec.sampleRss` asked for samples, else nothing. */
+    result(spec) {
+      return spec.sampleRss ? { peakRss: this.above(), peakRssFile: this.fileAbove() } : {}
+    },
   }
 }
 

@@ -276,12 +276,7 @@ fn a_file_larger_than_ram_and_swap_maps_whole() {
     };
     let file = TempFile::with_bytes(&[7], "beyond-ram");
     let size = 4 * ram;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(file.path())
-        .unwrap()
-        .set_len(size)
-        .unwrap();
+    file.set_len(size);
     let region = Region::map(&file.key(), 0, 0, 0).expect("a sparse file of 4x RAM maps");
     assert_eq!(region.size(), size);
     assert_eq!(region.as_slice()[0], 7);

@@ -19,12 +19,7 @@ fn a_truncated_region_reads_zeros_and_says_so() {
     let page = allocation_granularity();
     let file = TempFile::patterned(3 * page, "truncated-region");
     let region = Region::map(&file.key(), 0, 0, 0).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(file.path())
-        .unwrap()
-        .set_len(page)
-        .unwrap();
+    file.set_len(page);
     let bytes = region.as_slice();
     assert_eq!(
         bytes[10],
@@ -53,12 +48,7 @@ fn populate_on_another_thread_reads_zeros_for_the_pages_a_truncation_took() {
     let page = allocation_granularity();
     let file = TempFile::patterned(64 * page, "truncated-populate");
     let region = Region::map(&file.key(), 0, 0, 0).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(file.path())
-        .unwrap()
-        .set_len(page + 10)
-        .unwrap();
+    file.set_len(page + 10);
     std::thread::scope(|scope| {
         // SAFETY: `region` outlives the scope, mapped and guarded.
         scope.spawn(|| unsafe { smmap_core::populate(region.as_slice()) });
@@ -96,12 +86,7 @@ fn the_manager_maps_a_truncated_region_afresh() {
         .file(FileKey::Path(file.path().to_path_buf()))
         .unwrap();
     let id = manager.use_region(file_id, 0, 0, 0).unwrap().unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(file.path())
-        .unwrap()
-        .set_len(2 * page)
-        .unwrap();
+    file.set_len(2 * page);
     assert_eq!(
         manager.region(id).unwrap().as_slice()[(3 * page) as usize],
         0
@@ -137,12 +122,7 @@ fn an_offset_past_the_new_end_of_a_truncated_region_is_no_region_not_an_error() 
         .file(FileKey::Path(file.path().to_path_buf()))
         .unwrap();
     let id = manager.use_region(file_id, 0, 0, 0).unwrap().unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(file.path())
-        .unwrap()
-        .set_len(page)
-        .unwrap();
+    file.set_len(page);
     assert_eq!(
         manager.region(id).unwrap().as_slice()[(2 * page) as usize],
         0

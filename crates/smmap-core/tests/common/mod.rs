@@ -69,6 +69,17 @@ impl TempFile {
         file.write_all(&pattern(old..len)).unwrap();
     }
 
+    /// Cuts the file to `len` bytes, or extends it with zeros (a hole), as another process
+    /// truncating or resizing it would.
+    pub fn set_len(&self, len: u64) {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .unwrap()
+            .set_len(len)
+            .unwrap();
+    }
+
     /// An fd key on a fresh read-only descriptor; keep the `File` alive while it is used.
     #[cfg(unix)]
     pub fn open_fd(&self) -> (std::fs::File, FileKey) {

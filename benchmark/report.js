@@ -230,7 +230,9 @@ function report({ results, fileStates, py, cold, rounds, coldRounds, seconds }) 
     judged++
     if (ours.median < limit) held++
     const control = e.runs.idleWhileRead ? stalls(e.runs.idleWhileRead) : null
-    const floor = control ? `; the control's idle loop: median ${control.median.toFixed(1)} ms, worst ${control.worst.toFixed(1)} ms, ${control.over} of ${control.of} runs over` : ''
+    const floor = control
+      ? `; the control's idle loop: median ${control.median.toFixed(1)} ms, worst ${control.worst.toFixed(1)} ms, ${control.over} of ${control.of} runs over`
+      : ''
     console.log(
       `  ${ours.median < limit ? 'held   ' : 'MISSED '}  ${label} < ${limit} ms: ${ours.median.toFixed(1)} ms (median run; worst ${ours.worst.toFixed(1)} ms, ${ours.over} of ${ours.of} runs over${floor})`,
     )

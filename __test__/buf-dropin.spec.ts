@@ -397,3 +397,26 @@ linuxSerial('prefetch() brings the range into the window mapped there, not only 
     file.remove()
   }
 })
+
+linuxSerial("for await brings its first stretch into the window before the caller's first touch, as it does every later one", async (t) => {
+  const MiB = 1024 * 1024
+  const file = files.patternedFile(24 * MiB + 5, 'dropin-first-stretch')
+  const manager = new SlidingWindowMapManager()
+  try {
+    const buf = new SlidingWindowMapBuffer(manager.makeCursor(file.path))
+    const before = residentFileBytes()
+    const chunks = buf.chunksAsync(64 * 1024)
+    const first = await chunks.next()
+    const grown = residentFileBytes() - before
+    // Nothing was read yet, and the file was just written (cached): only the pool's work on the
+    // iterator's first read-ahead stretch (8 MiB) can have mapped these pages in. The buffer
+    // mapped its first window when it was made, so the pool has a window to bring them into.
+    t.true(grown >= 8 * MiB, `RssFile grew ${grown} bytes before the first chunk was read`)
+    const parts = [first.value as Buffer]
+    for await (const chunk of chunks) parts.push(chunk)
+    files.sameBytes(t, Buffer.concat(parts), file.data, 'every chunk')
+  } finally {
+    manager.close()
+    file.remove()
+  }
+})

@@ -352,7 +352,7 @@ export class SlidingWindowMapBuffer {
       }
       const at = absolute - region._ofs
       const size = Math.min(chunkSize, Math.min(to, this.#length) - pos, region._size - at)
-      yield exposed(region)._buf.subarray(at, at + size)
+      yield exposed(region)._view(at, size)
       pos += size
     }
   }

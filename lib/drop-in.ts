@@ -341,8 +341,9 @@ async function populateResident(buf: SlidingWindowMapBuffer, from: number, to: n
     const region = manager._resident(file, absolute)
     if (region === null) return
     const at = absolute - region._ofs
-    const length = Math.min(region._size - at, buf._start + to - absolute)
-    await native.populateView(exposed(region)._buf.subarray(at, at + length))
+    // A piece at a time that one pane holds, so no view larger than a pane is made for it.
+    const length = Math.min(region._paneRoom(at), buf._start + to - absolute)
+    await native.populateView(exposed(region)._view(at, length))
     absolute += length
   }
 }

@@ -121,7 +121,11 @@ export class StaticWindowMapManager {
     let region = this._regions.get(id)
     if (region === undefined) {
       const [ofs, size, slot] = this._native.regionBounds(id)!
-      const buffer = this._native.regionBuffer(id) // also points the region's guard at its flag
+      // Either call also points the region's guard at its flag. A region over a pane gets its
+      // views as they are needed (see MapRegion._view).
+      let buffer: ArrayBuffer | null = null
+      if (size > native.VIEW_PANE) this._native.adoptRegion(id)
+      else buffer = this._native.regionBuffer(id)
       region = this._adopt(id, file, ofs, size, slot, buffer)
     }
     return region
@@ -151,7 +155,7 @@ export class StaticWindowMapManager {
     return regionCovers(region, ofs) ? region : null
   }
 
-  private _adopt(id: number, file: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer): MapRegion {
+  private _adopt(id: number, file: number, ofs: number, size: number, slot: number, buffer: ArrayBuffer | null): MapRegion {
     const truncation = slot >= 0 ? this._truncationFlag(slot) : null
     const region = MapRegion._managed(ofs, size, buffer, new ManagedRegion(this, id), truncation)
     region._file = file
@@ -238,5 +242,13 @@ class ManagedRegion implements RegionOwner {
 
   passed(): void {
     this.manager._native.releasePages(this.id)
+  }
+
+  wholeBuffer(): ArrayBuffer {
+    return this.manager._native.regionBuffer(this.id)
+  }
+
+  paneBuffer(index: number): ArrayBuffer {
+    return this.manager._native.regionPane(this.id, index)
   }
 }

@@ -102,7 +102,21 @@ export interface RegionOwner {
   expose(): void
   /** A pass moved past the region: its clean pages may go back while it stays mapped. */
   passed(): void
+  /** The ArrayBuffer over the whole mapped region (one object for the region's life). */
+  wholeBuffer(): ArrayBuffer
+  /** The ArrayBuffer over pane `index` (see `VIEW_PANE`) of the mapped region. */
+  paneBuffer(index: number): ArrayBuffer
 }
+
+/**
+ * The bytes of one pane: a region larger than this is viewed through ArrayBuffers of a pane
+ * each where a range fits in one, because V8 starts a full collection whenever an ArrayBuffer
+ * of 64 MiB or more is created. Its whole view is made only when something needs it.
+ */
+const PANE = native.VIEW_PANE
+
+/** What an unmapped region's views read as (their ArrayBuffers are detached). */
+const UNMAPPED = Buffer.alloc(0)
 
 /** The truncation flag of a region nothing guards (standalone regions report no truncation). */
 const NO_FLAGS = new Uint8Array(1)
@@ -130,10 +144,12 @@ export class MapRegion {
    * `release()` of a standalone region). The hot paths test offsets against it.
    */
   _end!: number
-  /** @internal The whole mapping; length 0 once unmapped (its ArrayBuffer is detached). */
-  _buf!: Buffer
-  /** @internal `_buf`'s ArrayBuffer, kept because the `.buffer` getter costs ~60 ns a call. */
-  _arrayBuffer!: ArrayBuffer
+  /** @internal The Buffer over the whole mapping once made (see `_buf`), else null. */
+  _whole!: Buffer | null
+  /** @internal `_whole`'s ArrayBuffer, kept because the `.buffer` getter costs ~60 ns a call. */
+  _wholeArrayBuffer!: ArrayBuffer | null
+  /** @internal Buffers over the panes made so far, by pane index (regions over a pane only). */
+  _panes!: Buffer[] | null
   /** @internal */ _owner!: RegionOwner
   /** @internal Whether a Buffer over the region was handed out (see `exposed`). */
   _exposed!: boolean
@@ -163,24 +179,67 @@ export class MapRegion {
   }
 
   /** A MapRegion over a region a manager has already mapped (no mapping happens here). @internal */
-  static _managed(ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null): MapRegion {
+  static _managed(ofs: number, size: number, buffer: ArrayBuffer | null, owner: RegionOwner, truncation: TruncationFlag | null): MapRegion {
     const region = Object.create(MapRegion.prototype) as MapRegion
     region._init(ofs, size, buffer, owner, truncation)
     return region
   }
 
-  private _init(ofs: number, size: number, buffer: ArrayBuffer, owner: RegionOwner, truncation: TruncationFlag | null): void {
+  private _init(ofs: number, size: number, buffer: ArrayBuffer | null, owner: RegionOwner, truncation: TruncationFlag | null): void {
     this._ofs = ofs
     this._size = size
     this._end = ofs + size
-    this._arrayBuffer = buffer
-    this._buf = Buffer.from(buffer)
+    this._wholeArrayBuffer = buffer
+    this._whole = buffer === null ? null : Buffer.from(buffer)
+    this._panes = null
     this._owner = owner
     this._exposed = false
     this._file = -1
     this._flags = truncation?.flags ?? NO_FLAGS
     this._slot = truncation?.slot ?? 0
     this._cached = null
+  }
+
+  /**
+   * @internal The whole mapping as one Buffer, made on first use (V8 collects as a view of 64
+   * MiB or more is made); length 0 once unmapped (its ArrayBuffer is detached).
+   */
+  get _buf(): Buffer {
+    return this._whole ?? this._makeWhole()
+  }
+
+  /** @internal `_buf`'s ArrayBuffer. */
+  get _arrayBuffer(): ArrayBuffer {
+    return this._wholeArrayBuffer ?? (this._makeWhole().buffer as ArrayBuffer)
+  }
+
+  private _makeWhole(): Buffer {
+    if (this._end < 0) return UNMAPPED
+    const buffer = this._owner.wholeBuffer()
+    this._wholeArrayBuffer = buffer
+    this._whole = Buffer.from(buffer)
+    return this._whole
+  }
+
+  /**
+   * @internal A zero-copy Buffer over `[at, at + length)` (offsets in the region, within it):
+   * a pane's where the region has panes and the range fits in one, so no view of 64 MiB or
+   * more is made for it; else the whole mapping's.
+   */
+  _view(at: number, length: number): Buffer {
+    if (this._whole !== null || this._size <= PANE || this._end < 0) return this._buf.subarray(at, at + length)
+    const index = Math.floor(at / PANE)
+    const from = index * PANE
+    if (at + length > from + PANE) return this._buf.subarray(at, at + length)
+    this._panes ??= []
+    this._panes[index] ??= Buffer.from(this._owner.paneBuffer(index))
+    return this._panes[index].subarray(at - from, at - from + length)
+  }
+
+  /** @internal How many bytes from `at` (an offset in the region) `_view` can serve from one pane. */
+  _paneRoom(at: number): number {
+    if (this._whole !== null || this._size <= PANE) return this._size - at
+    return Math.min(this._size - at, PANE - (at % PANE))
   }
 
   /**
@@ -272,6 +331,16 @@ class StandaloneRegion implements RegionOwner {
 
   /** Passes move over a manager's windows only, never over a standalone region. */
   passed(): void {}
+
+  /** Made with the region (see the MapRegion constructor), so never asked for. */
+  wholeBuffer(): ArrayBuffer {
+    return this.mapped.buffer()!
+  }
+
+  /** A standalone region's whole view exists from the start, so `_view` never asks for panes. */
+  paneBuffer(): ArrayBuffer {
+    throw new Error('a standalone region is viewed whole')
+  }
 }
 
 /**

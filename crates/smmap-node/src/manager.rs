@@ -1,6 +1,7 @@
 //! `NativeManager`: the core `Manager`, with a retirement policy that detaches a region's
 //! JavaScript view before unmapping it (`retire.rs`), and the arrays it shares with the facade.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -17,7 +18,7 @@ use crate::numbers::{to_js, to_u64};
 use crate::options::ManagerOptions;
 use crate::release::PageRelease;
 use crate::retire::Retirement;
-use crate::view::RegionView;
+use crate::view::{RegionView, VIEW_PANE};
 
 /// `manager.stats()`: counters for tuning window and budget sizes.
 #[napi(object)]
@@ -137,8 +138,10 @@ impl NativeManager {
     /// The cursor's miss path, in one call: lets go of `previous` (if not -1), on a cursor's
     /// first move (`fresh`) resolves its key to the file there now (the id is left in the
     /// mailbox), then obtains the region that holds `offset`. Returns -1 when `offset` is past
-    /// the end of the file, the region's id when the facade already has its ArrayBuffer, and
-    /// otherwise the new ArrayBuffer itself, with the id and bounds left in the mailbox.
+    /// the end of the file, the region's id when the facade already knows the region or when
+    /// it is new and larger than a pane (the facade then asks for its bounds, and for its
+    /// ArrayBuffers only as it needs them), and otherwise the new region's ArrayBuffer itself,
+    /// with the id and bounds left in the mailbox.
     #[napi(ts_return_type = "number | ArrayBuffer")]
     #[allow(clippy::too_many_arguments)] // one call per miss is the point
     pub fn use_region(
@@ -169,6 +172,9 @@ impl NativeManager {
             .use_region(file, to_u64(offset), to_u64(size), flags);
         match found {
             Ok(Some(id)) if !self.core.retirement().views.contains_key(&id) => {
+                if self.adopt(&env, id)? > u64::from(VIEW_PANE) {
+                    return js_number(&env, id as f64);
+                }
                 let buffer = self.region_buffer(env, id as f64)?;
                 let bounds = self.bounds(id).expect("the region was just obtained");
                 self.core
@@ -232,21 +238,50 @@ impl NativeManager {
         self.flags.value(&env, chunk as usize)
     }
 
-    /// The region's ArrayBuffer (created on first request, then the same object every time).
+    /// The ArrayBuffer over all of the region (created on first request, then the same object
+    /// every time). For a region larger than a pane, V8 collects as it is created.
     #[napi(ts_return_type = "ArrayBuffer")]
     pub fn region_buffer(&mut self, env: Env, region: f64) -> napi::Result<sys::napi_value> {
         let id = region as RegionId;
+        self.adopt(&env, id)?;
+        let (mapped, retirement) = self.core.region_mut(id).expect("adopted just now");
+        let view = retirement.views.get_mut(&id).expect("adopted just now");
+        view.whole(mapped)
+    }
+
+    /// The ArrayBuffer over pane `index` of the region: its bytes from `index * VIEW_PANE`, at
+    /// most `VIEW_PANE` of them (created on first request, then the same object every time).
+    #[napi(ts_return_type = "ArrayBuffer")]
+    pub fn region_pane(
+        &mut self,
+        env: Env,
+        region: f64,
+        index: u32,
+    ) -> napi::Result<sys::napi_value> {
+        let id = region as RegionId;
+        self.adopt(&env, id)?;
+        let (mapped, retirement) = self.core.region_mut(id).expect("adopted just now");
+        let view = retirement.views.get_mut(&id).expect("adopted just now");
+        view.pane(mapped, index as usize)
+    }
+
+    /// Prepares a region the facade takes on without an ArrayBuffer yet (one over a pane).
+    #[napi]
+    pub fn adopt_region(&mut self, env: Env, region: f64) -> napi::Result<()> {
+        self.adopt(&env, region as RegionId).map(drop)
+    }
+
+    /// Makes sure the facade's side of region `id` exists: its (empty) view, and its guard
+    /// pointed at its truncation flag. Returns the region's size.
+    fn adopt(&mut self, env: &Env, id: RegionId) -> napi::Result<u64> {
         let Some((mapped, retirement)) = self.core.region_mut(id) else {
-            return Err(throw(&env, smmap_core::Error::UnknownRegion(id)));
+            return Err(throw(env, smmap_core::Error::UnknownRegion(id)));
         };
-        if let Some(view) = retirement.views.get(&id) {
-            return view.value();
+        if let Entry::Vacant(slot) = retirement.views.entry(id) {
+            self.flags.watch(env, mapped)?;
+            slot.insert(RegionView::new(env));
         }
-        let view = RegionView::create(&env, mapped)?;
-        self.flags.watch(&env, mapped)?;
-        let value = view.value();
-        retirement.views.insert(id, view);
-        value
+        Ok(mapped.size())
     }
 
     /// The facade handed a Buffer over `region` to its caller: from now on the region stays

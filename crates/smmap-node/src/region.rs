@@ -66,10 +66,10 @@ impl NativeRegion {
         let Some(region) = self.mapped.as_mut() else {
             return Ok(None);
         };
-        if self.view.is_none() {
-            self.view = Some(RegionView::create(&env, region)?);
-        }
-        self.view.as_ref().map(RegionView::value).transpose()
+        self.view
+            .get_or_insert_with(|| RegionView::new(&env))
+            .whole(region)
+            .map(Some)
     }
 
     /// Adds `by` to the client count; at 0 the region is released and `true` returned.

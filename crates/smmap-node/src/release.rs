@@ -10,7 +10,7 @@
 //! The batch is bounded in bytes of windows, so pages held back at any time are at most a
 //! quarter of the budget, and never more than [`MOST_HELD_BACK`].
 
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::MutexGuard;
 
 use smmap_core::Region;
 
@@ -52,13 +52,9 @@ impl PageRelease {
         if self.waiting.is_empty() {
             return;
         }
-        // The locks keep each region mapped until its pages are given back: a finalizer that
-        // would drop one meanwhile waits.
-        let slots: Vec<MutexGuard<'_, _>> = self
-            .waiting
-            .iter()
-            .map(|heir| heir.lock().unwrap_or_else(PoisonError::into_inner))
-            .collect();
+        // Each region stays mapped until its pages are given back: the batch holds a share of
+        // its bequest, which unmaps it only when the last share goes (see `view.rs`).
+        let slots: Vec<MutexGuard<'_, _>> = self.waiting.iter().map(|heir| heir.region()).collect();
         let regions: Vec<&Region> = slots
             .iter()
             .filter_map(|slot| slot.as_ref().map(|(region, _)| region))
@@ -74,8 +70,7 @@ impl PageRelease {
 /// Gives back the clean resident pages of one let-go region now, for a region no manager
 /// batches (a standalone `NativeRegion`).
 pub fn release_now(heir: &Heir) {
-    let slot = heir.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((region, _)) = slot.as_ref() {
+    if let Some((region, _)) = heir.region().as_ref() {
         region.release_pages();
     }
 }

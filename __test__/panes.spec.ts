@@ -38,6 +38,28 @@ test('chunks() of windows over a pane come from pane views, no ArrayBuffer large
     sameBytes(t, cursor.buffer(), f.data.subarray(WINDOW + 5, WINDOW + 15), 'buffer()')
   }))
 
+test("buffer(), subarray() and lease() of a range in one pane come from that pane's view; across a pane's end, from the whole window", (t) =>
+  scope((use) => {
+    const f = use(patternedFile(WINDOW, 'panes-cursor'))
+    const man = use(new SlidingWindowMapManager({ windowSize: WINDOW }))
+    const cursor = use(man.makeCursor(f.path))
+    const inPane = cursor.useRegion(PANE + 100, 5000).buffer()
+    sameBytes(t, inPane, f.data.subarray(PANE + 100, PANE + 5100), 'buffer() inside pane 1')
+    t.true(inPane.buffer.byteLength <= PANE, `buffer() lies on an ArrayBuffer of ${inPane.buffer.byteLength} bytes`)
+    const buf = use(new SlidingWindowMapBuffer(man.makeCursor(f.path)))
+    const sub = buf.subarray(2 * PANE + 7, 2 * PANE + 4096)
+    sameBytes(t, sub, f.data.subarray(2 * PANE + 7, 2 * PANE + 4096), 'subarray() inside pane 2')
+    t.true(sub.buffer.byteLength <= PANE, `subarray() lies on an ArrayBuffer of ${sub.buffer.byteLength} bytes`)
+    const lease = buf.lease(3, 70_000)
+    sameBytes(t, lease.buffer, f.data.subarray(3, 70_000), 'lease() inside pane 0')
+    t.true(lease.buffer.buffer.byteLength <= PANE, `lease() lies on an ArrayBuffer of ${lease.buffer.buffer.byteLength} bytes`)
+    lease.release()
+    const across = cursor.useRegion(PANE - 10, 20).buffer()
+    sameBytes(t, across, f.data.subarray(PANE - 10, PANE + 10), "buffer() across pane 0's end")
+    t.is(across.buffer.byteLength, WINDOW, 'served from the whole window')
+    sameBytes(t, inPane, f.data.subarray(PANE + 100, PANE + 5100), 'the pane view still reads right')
+  }))
+
 test('a chunk that crosses a pane boundary reads right, served from the whole window', (t) =>
   scope((use) => {
     const f = use(patternedFile(WINDOW, 'panes-crossing'))

@@ -224,7 +224,13 @@ export class WindowCursor {
    */
   buffer(): Buffer {
     const region = exposed(this._validRegion())
-    return new CursorBuffer(region._arrayBuffer, this._ofs - region._ofs, this._size) as unknown as Buffer
+    const at = this._ofs - region._ofs
+    const whole = region._wholeArrayBuffer
+    if (whole !== null) return new CursorBuffer(whole, at, this._size) as unknown as Buffer
+    // A window over a pane viewed from the pane that holds the range (see MapRegion._view).
+    const pane = region._paneOf(at, this._size)
+    if (pane < 0) return new CursorBuffer(region._arrayBuffer, at, this._size) as unknown as Buffer
+    return new CursorBuffer(region._paneArrayBuffer(pane), at - pane * native.VIEW_PANE, this._size) as unknown as Buffer
   }
 
   /** The whole region's bytes (index 0 is `region().ofsBegin()`), zero copy. */

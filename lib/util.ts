@@ -148,7 +148,9 @@ export class MapRegion {
   _whole!: Buffer | null
   /** @internal `_whole`'s ArrayBuffer, kept because the `.buffer` getter costs ~60 ns a call. */
   _wholeArrayBuffer!: ArrayBuffer | null
-  /** @internal Buffers over the panes made so far, by pane index (regions over a pane only). */
+  /** @internal The panes' ArrayBuffers made so far, by pane index (regions over a pane only). */
+  _paneArrayBuffers!: ArrayBuffer[] | null
+  /** @internal Buffers over those, by pane index. */
   _panes!: Buffer[] | null
   /** @internal */ _owner!: RegionOwner
   /** @internal Whether a Buffer over the region was handed out (see `exposed`). */
@@ -191,6 +193,7 @@ export class MapRegion {
     this._end = ofs + size
     this._wholeArrayBuffer = buffer
     this._whole = buffer === null ? null : Buffer.from(buffer)
+    this._paneArrayBuffers = null
     this._panes = null
     this._owner = owner
     this._exposed = false
@@ -222,17 +225,34 @@ export class MapRegion {
   }
 
   /**
+   * @internal The pane that holds all of `[at, at + length)` (offsets in the region, within
+   * it), or -1 where the whole mapping's view serves the range: that view exists already, the
+   * region is no larger than a pane, or the range crosses a pane's end.
+   */
+  _paneOf(at: number, length: number): number {
+    if (this._whole !== null || this._size <= PANE || this._end < 0) return -1
+    const index = Math.floor(at / PANE)
+    return at + length > (index + 1) * PANE ? -1 : index
+  }
+
+  /** @internal Pane `index`'s ArrayBuffer, its byte 0 at region offset `index * VIEW_PANE`. */
+  _paneArrayBuffer(index: number): ArrayBuffer {
+    this._paneArrayBuffers ??= []
+    this._paneArrayBuffers[index] ??= this._owner.paneBuffer(index)
+    return this._paneArrayBuffers[index]
+  }
+
+  /**
    * @internal A zero-copy Buffer over `[at, at + length)` (offsets in the region, within it):
-   * a pane's where the region has panes and the range fits in one, so no view of 64 MiB or
-   * more is made for it; else the whole mapping's.
+   * a pane's where one holds the range (`_paneOf`), so no view of 64 MiB or more is made for
+   * it; else the whole mapping's.
    */
   _view(at: number, length: number): Buffer {
-    if (this._whole !== null || this._size <= PANE || this._end < 0) return this._buf.subarray(at, at + length)
-    const index = Math.floor(at / PANE)
-    const from = index * PANE
-    if (at + length > from + PANE) return this._buf.subarray(at, at + length)
+    const index = this._paneOf(at, length)
+    if (index < 0) return this._buf.subarray(at, at + length)
     this._panes ??= []
-    this._panes[index] ??= Buffer.from(this._owner.paneBuffer(index))
+    this._panes[index] ??= Buffer.from(this._paneArrayBuffer(index))
+    const from = index * PANE
     return this._panes[index].subarray(at - from, at - from + length)
   }
 

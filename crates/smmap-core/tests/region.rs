@@ -1,7 +1,9 @@
 mod common;
 
-use common::{granularity_is_4k, pattern, TempFile, K};
-use smmap_core::{align_to_mmap, allocation_granularity, file_size, Error, FileKey, Region};
+use common::{granularity_is_4k, keeping, pattern, TempFile, K};
+use smmap_core::{
+    align_to_mmap, allocation_granularity, file_size, Config, Error, FileKey, Region, RegionId,
+};
 
 /// smmap's test_util.test_region.
 #[test]
@@ -421,6 +423,66 @@ fn release_pages_together_gives_back_every_regions_clean_pages_and_keeps_written
         assert!(
             region.as_slice() == &expected[at..at + len as usize],
             "region {w}: its write, and the file's bytes elsewhere"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn manager_release_pages_of_gives_back_unused_regions_and_skips_used_and_unknown_ones() {
+    let page = allocation_granularity();
+    let window = 8 * page;
+    let f = TempFile::patterned(3 * window, "release-pages-of");
+    let mut manager = keeping(Config {
+        window_size: window,
+        ..Config::sliding_default()
+    });
+    let file = manager.file(f.key()).unwrap();
+    let ids: Vec<RegionId> = (0..3)
+        .map(|w| {
+            manager
+                .use_region(file, w * window, window, 0)
+                .unwrap()
+                .unwrap()
+        })
+        .collect();
+    let bytes = f.bytes();
+    let same_as_file = |region: &Region| {
+        let at = region.ofs_begin() as usize;
+        region.as_slice() == &bytes[at..at + region.size() as usize]
+    };
+    for &id in &ids {
+        let region = manager.region(id).unwrap();
+        assert!(same_as_file(region), "region {id} reads the file");
+        assert!(resident_pages(region.as_slice()).iter().all(|&r| r));
+    }
+    // A pass left the first and the last; a cursor still uses the middle one.
+    manager.unuse_region(ids[0]).unwrap();
+    manager.unuse_region(ids[2]).unwrap();
+
+    let unknown = ids.iter().max().unwrap() + 100;
+    assert_eq!(
+        manager.release_pages_of(&[ids[2], unknown, ids[1], ids[0]]),
+        2
+    );
+
+    for (w, &id) in ids.iter().enumerate() {
+        let region = manager.region(id).unwrap();
+        let resident = resident_pages(region.as_slice());
+        if w == 1 {
+            assert!(
+                resident.iter().all(|&r| r),
+                "the region in use keeps its pages"
+            );
+        } else {
+            assert!(
+                resident.iter().all(|&r| !r),
+                "region {w} gave its pages back"
+            );
+        }
+        assert!(
+            same_as_file(region),
+            "region {w} still reads the file, faulting it in again"
         );
     }
 }

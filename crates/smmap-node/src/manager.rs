@@ -16,7 +16,7 @@ use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
 use crate::numbers::{to_js, to_u64};
 use crate::options::ManagerOptions;
-use crate::release::PageRelease;
+use crate::release::{PageRelease, PassedBehind};
 use crate::retire::Retirement;
 use crate::view::{RegionView, VIEW_PANE};
 
@@ -54,6 +54,7 @@ impl NativeManager {
             finalizing: false,
             retained: Default::default(),
             release: PageRelease::new(config.max_memory_size),
+            passed: PassedBehind::new(config.max_memory_size),
         };
         Ok(Self {
             core: Manager::with_retire(config, retirement),
@@ -293,10 +294,19 @@ impl NativeManager {
         }
     }
 
-    /// A sequential pass moved past `region`: its clean pages go back if no cursor uses it.
+    /// A sequential pass moved past `region`: its clean pages go back if no cursor uses it by
+    /// then, with those of the other windows passed once they add up to the batch's bound
+    /// (see `release.rs`). False for a region unknown.
     #[napi]
     pub fn release_pages(&mut self, region: f64) -> bool {
-        self.core.release_pages(region as RegionId)
+        let id = region as RegionId;
+        let Some(size) = self.core.region(id).map(|r| r.size()) else {
+            return false;
+        };
+        if let Some(batch) = self.core.retirement().passed.add(id, size) {
+            self.core.release_pages_of(&batch);
+        }
+        true
     }
 
     #[napi]
@@ -322,6 +332,8 @@ impl NativeManager {
 
     #[napi]
     pub fn collect(&mut self) -> u32 {
+        // Unused windows go now, passed ones with them; one in use again keeps its pages.
+        self.core.retirement().passed.take();
         let collected = self.core.collect() as u32;
         self.core.retirement().release.flush();
         collected
@@ -335,6 +347,8 @@ impl NativeManager {
 
     #[napi]
     pub fn close(&mut self) {
+        // Every window goes now.
+        self.core.retirement().passed.take();
         self.core.close();
         self.core.retirement().release.flush();
     }

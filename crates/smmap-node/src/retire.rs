@@ -15,7 +15,7 @@ use smmap_core::{Region, RegionId, Retire, MAPPINGS_MAY_OUTLIVE_USE};
 
 use crate::flags::TruncationFlags;
 use crate::mailbox::Mailbox;
-use crate::release::PageRelease;
+use crate::release::{PageRelease, PassedBehind};
 use crate::view::{RegionView, Retained};
 
 pub struct Retirement {
@@ -31,6 +31,8 @@ pub struct Retirement {
     pub retained: Retained,
     /// Let-go regions whose pages are yet to be given back.
     pub release: PageRelease,
+    /// Regions a pass moved past whose pages are yet to be given back.
+    pub passed: PassedBehind,
 }
 
 impl Retire for Retirement {

@@ -5,6 +5,7 @@
 
 use super::{Manager, Retire};
 use crate::ids::RegionId;
+use crate::region::Region;
 
 impl<R: Retire> Manager<R> {
     /// Retires every region no cursor uses and returns how many. Not counted as evictions;
@@ -63,13 +64,21 @@ impl<R: Retire> Manager<R> {
     /// evicted before coming back to it, so its pages need not stay resident meanwhile. Pages
     /// written into stay. False for a region unknown or in use.
     pub fn release_pages(&mut self, region: RegionId) -> bool {
-        match self.table.region(region) {
-            Some(r) if r.client_count() == 1 => {
-                r.release_pages();
-                true
-            }
-            _ => false,
-        }
+        self.release_pages_of(&[region]) == 1
+    }
+
+    /// [`Manager::release_pages`] for several regions, given back together: neighbours in
+    /// memory (a pass's windows mostly are) with one call (see
+    /// [`Region::release_pages_together`]). Regions unknown by now (let go of since) or in use
+    /// are skipped. Returns how many were given back.
+    pub fn release_pages_of(&mut self, regions: &[RegionId]) -> usize {
+        let unused: Vec<&Region> = regions
+            .iter()
+            .filter_map(|&id| self.table.region(id))
+            .filter(|r| r.client_count() == 1)
+            .collect();
+        Region::release_pages_together(&unused);
+        unused.len()
     }
 
     /// Makes room for a region that supersedes `id`: an unused region is retired; a used

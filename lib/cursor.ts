@@ -5,7 +5,7 @@ import path = require('node:path')
 import native = require('./native')
 import { checkFlags, checkOffset, checkSize, invalidType, smmapError, type PathOrFd } from './errors'
 import type { StaticWindowMapManager } from './manager'
-import { checkWindowNumber, exposed, isMapped, isTruncated, type MapRegion, MapRegionList, regionCovers } from './util'
+import { checkWindowNumber, exposed, isMapped, isTruncated, type MapRegion, MapRegionList, NO_ARRAY_BUFFER, regionCovers } from './util'
 
 /** Marks the managers, so a cursor can check its argument without importing their module. @internal */
 export const MANAGER = Symbol('smmap.manager')
@@ -224,10 +224,18 @@ export class WindowCursor {
    */
   buffer(): Buffer {
     const region = exposed(this._validRegion())
-    const at = this._ofs - region._ofs
     const whole = region._wholeArrayBuffer
-    if (whole !== null) return new CursorBuffer(whole, at, this._size) as unknown as Buffer
-    // A window over a pane viewed from the pane that holds the range (see MapRegion._view).
+    if (whole === NO_ARRAY_BUFFER) return this._paneBuffer(region)
+    return new CursorBuffer(whole, this._ofs - region._ofs, this._size) as unknown as Buffer
+  }
+
+  /**
+   * `buffer()` over a window larger than a pane whose whole view was not made: from the pane
+   * that holds the range (see MapRegion._view). A method of its own, so `buffer()` stays small
+   * enough for V8 to inline into a caller's loop (with this inside, a view cost 190 ns, not 115).
+   */
+  private _paneBuffer(region: MapRegion): Buffer {
+    const at = this._ofs - region._ofs
     const pane = region._paneOf(at, this._size)
     if (pane < 0) return new CursorBuffer(region._arrayBuffer, at, this._size) as unknown as Buffer
     return new CursorBuffer(region._paneArrayBuffer(pane), at - pane * native.VIEW_PANE, this._size) as unknown as Buffer

@@ -1,5 +1,6 @@
 // smmap: sliding memory-mapped windows over files larger than memory, exported flat.
-export { ALLOCATIONGRANULARITY, alignToMmap, is64Bit, MapWindow, MapRegion, MapRegionList } from './lib/util'
+export { ALLOCATIONGRANULARITY, alignToMmap, is64Bit, MapWindow, MapRegion } from './lib/util'
+export { MapRegionList } from './lib/region-list'
 export { StaticWindowMapManager, SlidingWindowMapManager } from './lib/manager'
 export { WindowCursor } from './lib/cursor'
 export { SlidingWindowMapBuffer } from './lib/buf'

@@ -5,7 +5,8 @@ import path = require('node:path')
 import native = require('./native')
 import { checkFlags, checkOffset, checkSize, invalidType, smmapError, type PathOrFd } from './errors'
 import type { StaticWindowMapManager } from './manager'
-import { checkWindowNumber, exposed, isMapped, isTruncated, type MapRegion, MapRegionList, NO_ARRAY_BUFFER, regionCovers } from './util'
+import { checkWindowNumber, exposed, isMapped, isTruncated, type MapRegion, NO_ARRAY_BUFFER, regionCovers } from './util'
+import { MapRegionList } from './region-list'
 
 /** Marks the managers, so a cursor can check its argument without importing their module. @internal */
 export const MANAGER = Symbol('smmap.manager')

@@ -5,7 +5,8 @@ import native = require('./native')
 import { invalidType, smmapError, type PathOrFd } from './errors'
 import { MANAGER, WindowCursor } from './cursor'
 import { checkOptions, type ManagerOptions, type ManagerStats } from './options'
-import { MapRegion, MapRegionList, type RegionOwner, regionCovers } from './util'
+import { MapRegionList } from './region-list'
+import { MapRegion, type RegionOwner, regionCovers } from './util'
 
 /**
  * Maps whole files, one region per file, reused by every cursor (smmap's static manager).

@@ -5,7 +5,7 @@
 import native = require('./native')
 import { smmapError } from './errors'
 import type { WindowCursor } from './cursor'
-import { inPageCache, regionCovers } from './util'
+import { type MapRegion, regionCovers } from './util'
 
 /**
  * Two small reads this close together (bytes) are taken as locality: the second maps a window.
@@ -103,4 +103,29 @@ export class PositionalReads {
     }
     return manager._native.readAt(cursor._file, target, targetStart, count, absolute)
   }
+}
+
+/** The unit in which `MapRegion._cached` records what the page cache holds. @internal */
+const CACHED_BLOCK = 64 * 1024
+
+/**
+ * Whether the page cache holds every page of `[at, at + count)` of `region` (offsets in the
+ * region), so that reading it there waits for no disk. Blocks once seen cached are not asked
+ * about again: a window read over and over costs one system call per block. @internal
+ */
+function inPageCache(region: MapRegion, at: number, count: number): boolean {
+  const first = Math.floor(at / CACHED_BLOCK)
+  const last = Math.floor((at + count - 1) / CACHED_BLOCK)
+  let cached = region._cached
+  if (cached !== null) {
+    let all = true
+    for (let block = first; block <= last && all; block++) all = cached[block] === 1
+    if (all) return true
+  }
+  const from = first * CACHED_BLOCK
+  const to = Math.min((last + 1) * CACHED_BLOCK, region._size)
+  if (!native.inPageCache(region._arrayBuffer, from, to - from)) return false
+  cached ??= region._cached = new Uint8Array(Math.ceil(region._size / CACHED_BLOCK))
+  cached.fill(1, first, last + 1)
+  return true
 }

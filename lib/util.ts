@@ -1,5 +1,6 @@
-// smmap's util module: alignment, window arithmetic, regions and region lists. The arithmetic
-// itself lives in the Rust core; these classes hold the values and validate arguments.
+// smmap's util module: alignment, window arithmetic and regions (their lists: region-list.ts).
+// The arithmetic itself lives in the Rust core; these classes hold the values and validate
+// arguments.
 import native = require('./native')
 import { checkBoolean, checkFlags, checkInteger, checkOffset, checkPathOrFd, checkSize, invalidType, type PathOrFd } from './errors'
 
@@ -171,7 +172,8 @@ export class MapRegion {
   _flags!: Uint8Array
   /** @internal */ _slot!: number
   /**
-   * @internal Which blocks of `CACHED_BLOCK` bytes the page cache was seen to hold (1), made
+   * @internal Which 64 KiB blocks the page cache was seen to hold (1; see `inPageCache` in
+   * positional.ts), made
    * on first need: a hint that spares asking again, never a promise (the kernel may drop them).
    */
   _cached!: Uint8Array | null
@@ -399,31 +401,6 @@ export function regionCovers(region: MapRegion | null, ofs: number): boolean {
   return region !== null && ofs >= region._ofs && ofs < region._end && region._flags[region._slot] === 0
 }
 
-/** The unit in which `MapRegion._cached` records what the page cache holds. @internal */
-export const CACHED_BLOCK = 64 * 1024
-
-/**
- * Whether the page cache holds every page of `[at, at + count)` of `region` (offsets in the
- * region), so that reading it there waits for no disk. Blocks once seen cached are not asked
- * about again: a window read over and over costs one system call per block. @internal
- */
-export function inPageCache(region: MapRegion, at: number, count: number): boolean {
-  const first = Math.floor(at / CACHED_BLOCK)
-  const last = Math.floor((at + count - 1) / CACHED_BLOCK)
-  let cached = region._cached
-  if (cached !== null) {
-    let all = true
-    for (let block = first; block <= last && all; block++) all = cached[block] === 1
-    if (all) return true
-  }
-  const from = first * CACHED_BLOCK
-  const to = Math.min((last + 1) * CACHED_BLOCK, region._size)
-  if (!native.inPageCache(region._arrayBuffer, from, to - from)) return false
-  cached ??= region._cached = new Uint8Array(Math.ceil(region._size / CACHED_BLOCK))
-  cached.fill(1, first, last + 1)
-  return true
-}
-
 /** Whether `region` is still mapped. @internal */
 export function isMapped(region: MapRegion): boolean {
   return region._end >= 0
@@ -432,36 +409,4 @@ export function isMapped(region: MapRegion): boolean {
 /** Whether the file was truncated under `region` (its lost bytes now read as zeros). @internal */
 export function isTruncated(region: MapRegion): boolean {
   return region._flags[region._slot] !== 0
-}
-
-/**
- * The regions of one file, sorted by offset: an `Array<MapRegion>` that also knows its file.
- * @example
- * const list = new MapRegionList('/var/data/big.bin')
- * list.fileSize() // the file's current size
- */
-export class MapRegionList extends Array<MapRegion> {
-  readonly #pathOrFd: PathOrFd
-
-  /** Derived arrays (`map`, `filter`, ...) are plain arrays: they belong to no file. */
-  static get [Symbol.species](): ArrayConstructor {
-    return Array
-  }
-
-  /** An empty list for the file `pathOrFd` (no I/O). */
-  constructor(pathOrFd: PathOrFd) {
-    checkPathOrFd(pathOrFd)
-    super()
-    this.#pathOrFd = pathOrFd
-  }
-
-  /** The path or fd this list belongs to. */
-  pathOrFd(): PathOrFd {
-    return this.#pathOrFd
-  }
-
-  /** The file's size, read from the file system each time (smmap cached it forever; files grow). */
-  fileSize(): number {
-    return native.fileSize(this.#pathOrFd)
-  }
 }

@@ -1,9 +1,7 @@
 mod common;
 
-use common::{granularity_is_4k, keeping, pattern, TempFile, K};
-use smmap_core::{
-    align_to_mmap, allocation_granularity, file_size, Config, Error, FileKey, Region, RegionId,
-};
+use common::{granularity_is_4k, pattern, TempFile, K};
+use smmap_core::{align_to_mmap, allocation_granularity, file_size, Error, FileKey, Region};
 
 /// smmap's test_util.test_region.
 #[test]
@@ -430,6 +428,9 @@ fn release_pages_together_gives_back_every_regions_clean_pages_and_keeps_written
 #[cfg(target_os = "linux")]
 #[test]
 fn manager_release_pages_of_gives_back_unused_regions_and_skips_used_and_unknown_ones() {
+    use common::keeping;
+    use smmap_core::{Config, RegionId};
+
     let page = allocation_granularity();
     let window = 8 * page;
     let f = TempFile::patterned(3 * window, "release-pages-of");

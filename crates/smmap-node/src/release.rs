@@ -9,8 +9,8 @@
 //!
 //! The batch is bounded in bytes of windows, so pages held back at any time are at most a
 //! quarter of the budget, and never more than [`MOST_HELD_BACK`]. Windows a sequential pass has
-//! moved past ([`PassedBehind`]) are batched the same way, under the same bound: they are still
-//! the manager's, mapped and cached, and a long pass leaves one a window.
+//! moved past ([`PassedBehind`]) are batched the same way, under the same bound: they stay the
+//! manager's, mapped and cached, and a long pass leaves one behind for every window it reads.
 
 use std::sync::MutexGuard;
 

@@ -215,9 +215,12 @@ for (const [name, ManagerCls, kwargs] of configs) {
           numRandomAccesses -= 1
           baseOffset = randInt(rand, 0, K - 1)
 
-          // precondition
-          if (man.windowSize() && man.maxMappedMemorySize() < man.mappedMemorySize()) {
-            failure = `access ${maxRandomAccesses - numRandomAccesses}: mapped ${man.mappedMemorySize()} > max ${man.maxMappedMemorySize()}`
+          // precondition. smmap makes room for a window of windowSize before placing it, and the
+          // window placed widens to granule boundaries, so the budget can be passed by up to a
+          // granule: rarely at 4 KiB, now and then with Windows' 64 KiB (this test's seed
+          // 661220403 there: 2686976 mapped against 2668398).
+          if (man.windowSize() && man.maxMappedMemorySize() + G < man.mappedMemorySize()) {
+            failure = `access ${maxRandomAccesses - numRandomAccesses}: mapped ${man.mappedMemorySize()} > max ${man.maxMappedMemorySize()} + a granule`
             break
           }
           if (man.maxFileHandles() < man.numFileHandles()) {

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use napi::bindgen_prelude::Either;
 use napi::{sys, Env};
 use napi_derive::napi;
-use smmap_core::{Config, Error, Exhausted, Exhaustion, FileId, Manager, RegionId};
+use smmap_core::{Config, Error, Exhausted, Exhaustion, FileId, Manager, Region, RegionId};
 
 use crate::errors::{throw, throw_with};
 use crate::flags::TruncationFlags;
@@ -173,10 +173,11 @@ impl NativeManager {
             .use_region(file, to_u64(offset), to_u64(size), flags);
         match found {
             Ok(Some(id)) if !self.core.retirement().views.contains_key(&id) => {
-                if self.adopt(&env, id)? > u64::from(VIEW_PANE) {
+                let (mapped, view) = self.adopted(&env, id)?;
+                if mapped.size() > u64::from(VIEW_PANE) {
                     return js_number(&env, id as f64);
                 }
-                let buffer = self.region_buffer(env, id as f64)?;
+                let buffer = view.whole(mapped)?;
                 let bounds = self.bounds(id).expect("the region was just obtained");
                 self.core
                     .retirement()
@@ -243,10 +244,7 @@ impl NativeManager {
     /// every time). For a region larger than a pane, V8 collects as it is created.
     #[napi(ts_return_type = "ArrayBuffer")]
     pub fn region_buffer(&mut self, env: Env, region: f64) -> napi::Result<sys::napi_value> {
-        let id = region as RegionId;
-        self.adopt(&env, id)?;
-        let (mapped, retirement) = self.core.region_mut(id).expect("adopted just now");
-        let view = retirement.views.get_mut(&id).expect("adopted just now");
+        let (mapped, view) = self.adopted(&env, region as RegionId)?;
         view.whole(mapped)
     }
 
@@ -259,30 +257,30 @@ impl NativeManager {
         region: f64,
         index: u32,
     ) -> napi::Result<sys::napi_value> {
-        let id = region as RegionId;
-        self.adopt(&env, id)?;
-        let (mapped, retirement) = self.core.region_mut(id).expect("adopted just now");
-        let view = retirement.views.get_mut(&id).expect("adopted just now");
+        let (mapped, view) = self.adopted(&env, region as RegionId)?;
         view.pane(mapped, index as usize)
     }
 
     /// Prepares a region the facade takes on without an ArrayBuffer yet (one over a pane).
     #[napi]
     pub fn adopt_region(&mut self, env: Env, region: f64) -> napi::Result<()> {
-        self.adopt(&env, region as RegionId).map(drop)
+        self.adopted(&env, region as RegionId).map(drop)
     }
 
-    /// Makes sure the facade's side of region `id` exists: its (empty) view, and its guard
-    /// pointed at its truncation flag. Returns the region's size.
-    fn adopt(&mut self, env: &Env, id: RegionId) -> napi::Result<u64> {
+    /// Region `id` with the facade's side of it, made if need be: its view (with no
+    /// ArrayBuffer yet), and its guard pointed at its truncation flag.
+    fn adopted(&mut self, env: &Env, id: RegionId) -> napi::Result<(&mut Region, &mut RegionView)> {
         let Some((mapped, retirement)) = self.core.region_mut(id) else {
             return Err(throw(env, smmap_core::Error::UnknownRegion(id)));
         };
-        if let Entry::Vacant(slot) = retirement.views.entry(id) {
-            self.flags.watch(env, mapped)?;
-            slot.insert(RegionView::new(env));
-        }
-        Ok(mapped.size())
+        let view = match retirement.views.entry(id) {
+            Entry::Occupied(slot) => slot.into_mut(),
+            Entry::Vacant(slot) => {
+                self.flags.watch(env, mapped)?;
+                slot.insert(RegionView::new(env))
+            }
+        };
+        Ok((mapped, view))
     }
 
     /// The facade handed a Buffer over `region` to its caller: from now on the region stays

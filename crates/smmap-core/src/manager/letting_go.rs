@@ -1,7 +1,7 @@
 //! How regions leave the manager: evicted to keep a budget, collected, forced out (Windows),
 //! or all at once on close. Each goes through `retire`, which takes it off the table's
 //! books and hands it to the [`Retire`] policy. Also how a region's pages leave while it
-//! stays (`release_pages`, for a pass that has moved on).
+//! stays (`release_pages_of`, for a pass that has moved on).
 
 use super::{Manager, Retire};
 use crate::ids::RegionId;
@@ -59,18 +59,12 @@ impl<R: Retire> Manager<R> {
         self.closed = true;
     }
 
-    /// Gives back the resident pages of `region` while it stays mapped and cached, when no
-    /// cursor uses it: a pass over more than the budget, once past a window, would see it
+    /// Gives back the resident pages of `regions` while they stay mapped and cached, for those
+    /// no cursor uses: a pass over more than the budget, once past a window, would see it
     /// evicted before coming back to it, so its pages need not stay resident meanwhile. Pages
-    /// written into stay. False for a region unknown or in use.
-    pub fn release_pages(&mut self, region: RegionId) -> bool {
-        self.release_pages_of(&[region]) == 1
-    }
-
-    /// [`Manager::release_pages`] for several regions, given back together: neighbours in
-    /// memory (a pass's windows mostly are) with one call (see
-    /// [`Region::release_pages_together`]). Regions unknown by now (let go of since) or in use
-    /// are skipped. Returns how many were given back.
+    /// written into stay. Given back together: neighbours in memory (a pass's windows mostly
+    /// are) with one call (see [`Region::release_pages_together`]). Regions unknown by now (let
+    /// go of since) or in use are skipped. Returns how many were given back.
     pub fn release_pages_of(&mut self, regions: &[RegionId]) -> usize {
         let unused: Vec<&Region> = regions
             .iter()

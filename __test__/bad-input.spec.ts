@@ -453,3 +453,36 @@ for (const Cls of [StaticWindowMapManager, SlidingWindowMapManager]) {
     t.true(cases > 1000)
   })
 }
+
+// The binding's readThrough is a plain N-API callback that reads its arguments by hand (see
+// crates/smmap-node/src/plain_call.rs), not through napi-rs's checks: it must refuse what is
+// not its own as firmly, since anyone can require the binding and call it.
+test('the binding readThrough refuses a handle or target that is not its own, and reads right with its own', (t) => {
+  const binding = pkg.binding()
+  const man = new SlidingWindowMapManager({ windowSize: G })
+  try {
+    const cursor = man.makeCursor(file.path).useRegion(0)
+    const internal = man as unknown as { _native: { readHandle(file: number): unknown } }
+    const handle = internal._native.readHandle((cursor as unknown as { _file: number })._file)
+    t.truthy(handle, 'the manager holds the file: a handle')
+    const target = Buffer.alloc(16, 0xee)
+    const notHandles: unknown[] = [undefined, null, 7, 'handle', {}, Buffer.alloc(8), () => 0]
+    for (const bad of notHandles) t.throws(() => binding.readThrough(bad, target, 0, 8, 0), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+    const notTargets: unknown[] = [undefined, new ArrayBuffer(16), new Float64Array(2), new DataView(new ArrayBuffer(16)), [1, 2]]
+    for (const bad of notTargets) t.throws(() => binding.readThrough(handle, bad, 0, 8, 0), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+    t.throws(() => binding.readThrough(handle, target, 0, 8), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' }, 'a missing position')
+    t.throws(() => binding.readThrough(handle, target, '0', 8, 0), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' }, 'an offset that is not a number')
+    t.deepEqual(target, Buffer.alloc(16, 0xee), 'nothing was written by a refused call')
+
+    // Its own handle and a Buffer: the bytes across the first window's end, clamped to the target.
+    t.is(binding.readThrough(handle, target, 4, 8, G - 3), 8)
+    t.deepEqual(target.subarray(4, 12), file.data.subarray(G - 3, G + 5))
+    t.is(binding.readThrough(handle, target, 12, 100, 0), 4, 'clamped to the target')
+    t.deepEqual(target.subarray(12), file.data.subarray(0, 4))
+    t.is(binding.readThrough(handle, target, 0, 8, SIZE), 0, 'at the end: nothing')
+    man.close()
+    t.is(binding.readThrough(handle, target, 0, 8, 0), -1, 'the manager closed the descriptor: -1, nothing read')
+  } finally {
+    man.close()
+  }
+})

@@ -4,6 +4,17 @@
 import binding = require('../binding')
 import { nativeError } from './errors'
 
+// Functions the binding registers as plain N-API callbacks (crates/smmap-node/src/plain_call.rs)
+// rather than through `#[napi]`, so napi-rs generates no types for them.
+declare module '../binding' {
+  /**
+   * Reads up to `length` bytes at file offset `position` through `handle` into `target` at
+   * `offset`: how many (0 at or past the end), or -1 once the manager has closed the
+   * descriptor (ask it for a handle again).
+   */
+  export function readThrough(handle: ExternalObject<'ReadHandle'>, target: Uint8Array, offset: number, length: number, position: number): number
+}
+
 binding.setErrorFactory(nativeError)
 
 export = binding

@@ -139,7 +139,7 @@ function alternate(mapped, read) {
 const whyBelow1 = (size) => ({
   scan: 'both sides spend most of their time in SHA-1; of the rest, smmap pays page faults to map the file where fs.readSync pays a copy, and on this machine the two cost about the same (a file written in pieces of 1 MiB or less, as this demo writes its own, sits in small page-cache folios: a fault per 16 pages), so the ratio sits near 1 and moves with the noise',
   hot: 'reads inside a mapped window cost a memory access, so this should not happen: the machine was busy (other processes held the CPU during these runs); `npm run bench` (W1) measures this path in rounds',
-  spread: `a ${BUDGET / MiB} MiB budget maps at most ${Math.min(100, (BUDGET / size) * 100).toFixed(0)}% of the file, so most reads land outside every window and are served by a positional read, which costs fs.readSync's system call plus smmap's own bookkeeping; mapping a window to read 4 bytes from it once would cost more still (\`npm run bench\` W2 measures a miss at 11-13 µs)`,
+  spread: `a ${BUDGET / MiB} MiB budget maps at most ${Math.min(100, (BUDGET / size) * 100).toFixed(0)}% of the file, so most reads land outside every window and are served by a positional read: the system call fs.readSync makes, which is most of either's cost (its page-cache lookup over a large file misses the CPU's caches), so the ratio sits near 1 and moves with the noise; mapping a window to read 4 bytes from it once would cost more still (\`npm run bench\` W2 measures a miss at 11-13 µs)`,
 })
 
 /** `text` in lines of at most 100 characters, each indented by two spaces. */

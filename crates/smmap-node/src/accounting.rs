@@ -16,8 +16,8 @@
 //!
 //! What finalizers put back is owed, not paid at once. Each payment that takes the count 64 MiB
 //! past where the last full collection left it asks V8 for another, and finalizers run in a
-//! batch after a collection: a loop that let go of 20,000 windows of 1 MiB was followed by 300
-//! full collections, 0.6 s of them, as their finalizers paid 1 MiB at a time. So a view created
+//! batch after a collection: a loop that let go of 20,000 windows of 1 MiB was followed by
+//! about 270 full collections, 0.6 s of them, as their finalizers paid 1 MiB at a time. So a view created
 //! while something is owed takes its length out of the debt instead of out of the count (the
 //! same count either way), and the rest is paid in one step by a callback queued from the first
 //! finalizer of a batch, which Node runs after the batch: one collection at most.

@@ -173,8 +173,8 @@ export class MapRegion {
   /** @internal */ _slot!: number
   /**
    * @internal Which 64 KiB blocks the page cache was seen to hold (1; see `inPageCache` in
-   * positional.ts), made
-   * on first need: a hint that spares asking again, never a promise (the kernel may drop them).
+   * positional.ts), made on first need: a hint that spares asking again, never a promise (the
+   * kernel may drop them).
    */
   _cached!: Uint8Array | null
 

@@ -23,9 +23,7 @@ pub const MOST_HELD_BACK: u64 = 16 << 20;
 
 /// Let-go regions whose pages are still resident, until they add up to the limit.
 pub struct PageRelease {
-    waiting: Vec<Heir>,
-    bytes: u64,
-    limit: u64,
+    batch: Batch<Heir>,
 }
 
 impl PageRelease {
@@ -33,77 +31,73 @@ impl PageRelease {
     /// or more (and of [`MOST_HELD_BACK`] or more) are given back at once, as each goes.
     pub fn new(budget: u64) -> Self {
         Self {
-            waiting: Vec::new(),
-            bytes: 0,
-            limit: batch_limit(budget),
+            batch: Batch::new(budget),
         }
     }
 
     /// Adds a region of `size` bytes that just went to `heir`; gives the batch back once it
     /// reaches the limit.
     pub fn add(&mut self, heir: Heir, size: u64) {
-        self.waiting.push(heir);
-        self.bytes += size;
-        if self.bytes >= self.limit {
-            self.flush();
+        if let Some(full) = self.batch.add(heir, size) {
+            give_back(&full);
         }
     }
 
     /// Gives back the clean resident pages of every waiting region that is still mapped.
     pub fn flush(&mut self) {
-        if self.waiting.is_empty() {
-            return;
-        }
-        // Each region stays mapped until its pages are given back: the batch holds a share of
-        // its bequest, which unmaps it only when the last share goes (see `view.rs`).
-        let slots: Vec<MutexGuard<'_, _>> = self.waiting.iter().map(|heir| heir.region()).collect();
-        let regions: Vec<&Region> = slots
-            .iter()
-            .filter_map(|slot| slot.as_ref().map(|(region, _)| region))
-            .collect();
-        Region::release_pages_together(&regions);
-        drop(regions);
-        drop(slots);
-        self.waiting.clear();
-        self.bytes = 0;
+        give_back(&self.batch.take());
     }
 }
 
-/// Bytes of windows a batch holds back for a manager with memory budget `budget`.
-fn batch_limit(budget: u64) -> u64 {
-    (budget / 4).min(MOST_HELD_BACK)
+/// Gives back the clean resident pages of every region of `heirs` that is still mapped. Each
+/// stays mapped until then: the batch holds a share of its bequest, which unmaps it only when
+/// the last share goes (see `view.rs`).
+fn give_back(heirs: &[Heir]) {
+    if heirs.is_empty() {
+        return;
+    }
+    let slots: Vec<MutexGuard<'_, _>> = heirs.iter().map(|heir| heir.region()).collect();
+    let regions: Vec<&Region> = slots
+        .iter()
+        .filter_map(|slot| slot.as_ref().map(|(region, _)| region))
+        .collect();
+    Region::release_pages_together(&regions);
 }
 
 /// Windows a pass moved past, still the manager's, whose clean pages are yet to be given back:
 /// one call per window cost a pass over a written file with 1 MiB windows about a sixth of its
 /// CPU time. The manager gives them back (`Manager::release_pages_of`), skipping any it has
 /// let go of since (those go with the let-go batch) or that a cursor uses again.
-pub struct PassedBehind {
-    waiting: Vec<RegionId>,
+pub type PassedBehind = Batch<RegionId>;
+
+/// Windows waiting for their pages to be given back together, until they add up to a quarter
+/// of the budget (at most [`MOST_HELD_BACK`]).
+pub struct Batch<T> {
+    waiting: Vec<T>,
     bytes: u64,
     limit: u64,
 }
 
-impl PassedBehind {
-    /// A batch for a manager with memory budget `budget` (the bound of [`PageRelease`]).
+impl<T> Batch<T> {
+    /// A batch for a manager with memory budget `budget`.
     pub fn new(budget: u64) -> Self {
         Self {
             waiting: Vec::new(),
             bytes: 0,
-            limit: batch_limit(budget),
+            limit: (budget / 4).min(MOST_HELD_BACK),
         }
     }
 
     /// Adds a window of `size` bytes; once the batch reaches the limit, returns it to be given
     /// back (and starts a new one).
-    pub fn add(&mut self, region: RegionId, size: u64) -> Option<Vec<RegionId>> {
-        self.waiting.push(region);
+    pub fn add(&mut self, window: T, size: u64) -> Option<Vec<T>> {
+        self.waiting.push(window);
         self.bytes += size;
         (self.bytes >= self.limit).then(|| self.take())
     }
 
     /// The windows waiting, to be given back now.
-    pub fn take(&mut self) -> Vec<RegionId> {
+    pub fn take(&mut self) -> Vec<T> {
         self.bytes = 0;
         std::mem::take(&mut self.waiting)
     }

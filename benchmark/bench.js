@@ -32,12 +32,21 @@ const WRITE_BLOCK = 1 * MiB // small folios, as a file written by an ordinary pr
 const COLD_READS = Number(process.env.SMMAP_BENCH_COLD_READS) || 1000
 /**
  * How far the first untimed pass before a warm timed one goes (workloads.js `warmed`, which
- * then runs a whole pass too). With 8 MiB, V8 was still compiling the pass loop on a helper
+ * then runs whole passes too). With 8 MiB, V8 was still compiling the pass loop on a helper
  * thread during the timed pass, which process CPU counted: 63 MiB windows took 43-49 ms of
  * process CPU after an 8 MiB warm-up and 31-34 ms after 256 MiB (fs.readSync 1 MiB: 53-55 and
  * 51-52 ms).
  */
 const WARMUP_PASS = 256 * MiB
+/**
+ * Whole untimed passes after that one. V8 compiles a function once it has run enough, and the
+ * functions a miss calls run once per window: with 2 MiB windows (512 a pass), V8 was still
+ * compiling them on its helper threads during the timed pass after two whole passes, which
+ * process CPU counted (a run took 30-35 ms of process CPU against 20-22 ms of main-thread
+ * CPU); after six, nothing was compiled in the timed pass (`node --trace-opt`) and the two
+ * clocks agreed (18-21 ms; fs.readSync 1 MiB 49-57 ms either way).
+ */
+const WARMUP_PASSES = 6
 /** SMMAP_BENCH_ONLY=W2,W5 runs just those workloads (ids as printed), to look at one closely. */
 const ONLY = process.env.SMMAP_BENCH_ONLY ? new Set(process.env.SMMAP_BENCH_ONLY.split(',').map((id) => id.trim())) : null
 
@@ -112,7 +121,7 @@ function plan(files, offsets) {
       unit: 'byte',
       metric: 'cpu',
       title: 'sequential pass over 1 GiB, a byte per page, 1 MiB windows, 64 MiB budget',
-      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: WARMUP_PASS, sampleRss: true },
+      base: { size: SIZE_A, chunk: 64 * 1024, window: 1 * MiB, budget: 64 * MiB, warmupBytes: WARMUP_PASS, warmupPasses: WARMUP_PASSES, sampleRss: true },
       contenders: {
         chunks: { label: 'buffer.chunks(64 KiB)' },
         python: { label: 'Python smmap 64 KiB views', python: true },
@@ -145,7 +154,7 @@ function plan(files, offsets) {
       metric: 'cpu',
       clocks: ['thread', 'cpu', 'wall'],
       title: 'the W3 pass over the file read in (large folios), chunks(64 KiB)',
-      base: { size: SIZE_A, chunk: 64 * 1024, warmupBytes: WARMUP_PASS },
+      base: { size: SIZE_A, chunk: 64 * 1024, warmupBytes: WARMUP_PASS, warmupPasses: WARMUP_PASSES },
       contenders: {
         chunks64: { label: 'chunks(), 64 MiB windows, 256 MiB budget', contender: 'chunks', window: 64 * MiB, budget: 256 * MiB },
         chunksDefault: { label: 'chunks(), default manager (1 GiB windows)', contender: 'chunks' },

@@ -94,29 +94,46 @@ const STATM_PAGE = (() => {
   return pages ? 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages.rss)) : 0
 })()
 
+/** RSS and file-backed RSS now, in bytes (file: null where /proc is missing). */
+function rssNow() {
+  const pages = statm()
+  return pages ? { rss: pages.rss * STATM_PAGE, file: pages.file * STATM_PAGE } : { rss: process.memoryUsage.rss(), file: null }
+}
+
 /**
  * Tracks the highest RSS above the level when it was made (maxRSS would be the whole
  * process's), and how much of that peak was file-backed (mapped file pages) rather than heap.
+ * A class, not an object of closures: each pass makes a new one, and a new closure per pass
+ * would be a new call target, on which V8 drops the timed loop's compiled code at the end of
+ * every pass and compiles it again on its helper threads during the next (process CPU).
  */
+class RssPeak {
+  constructor() {
+    this.base = rssNow()
+    this.peak = this.base
+  }
+
+  sample() {
+    const now = rssNow()
+    if (now.rss > this.peak.rss) this.peak = now
+  }
+
+  above() {
+    return this.peak.rss - this.base.rss
+  }
+
+  fileAbove() {
+    return this.base.file === null ? null : this.peak.file - this.base.file
+  }
+
+  /** What a run reports: the peaks when `spec.sampleRss` asked for samples, else nothing. */
+  result(spec) {
+    return spec.sampleRss ? { peakRss: this.above(), peakRssFile: this.fileAbove() } : {}
+  }
+}
+
 function rssPeak() {
-  const read = () => {
-    const pages = statm()
-    return pages ? { rss: pages.rss * STATM_PAGE, file: pages.file * STATM_PAGE } : { rss: process.memoryUsage.rss(), file: null }
-  }
-  const base = read()
-  let peak = base
-  return {
-    sample: () => {
-      const now = read()
-      if (now.rss > peak.rss) peak = now
-    },
-    above: () => peak.rss - base.rss,
-    fileAbove: () => (base.file === null ? null : peak.file - base.file),
-    /** What a run reports: the peaks when `spec.sampleRss` asked for samples, else nothing. */
-    result(spec) {
-      return spec.sampleRss ? { peakRss: this.above(), peakRssFile: this.fileAbove() } : {}
-    },
-  }
+  return new RssPeak()
 }
 
 /** Runs `command args` and parses the one JSON object it prints; throws with its stderr otherwise. */

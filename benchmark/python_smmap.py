@@ -120,11 +120,12 @@ def pages(spec, offsets, warmup):
 
 def pass_chunks(spec, offsets, warmup):
     """A sequential pass in `chunk`-byte views, reading the first byte of every page; first
-    over `warmupBytes` and then the whole file, each with its own manager, as workloads.js
-    does (see `warmed` there)."""
+    over `warmupBytes` and then `warmupPasses` times over the whole file, each with its own
+    manager, as workloads.js does (see `warmed` there)."""
     if spec.get("warmupBytes"):
         one_pass(spec, min(spec["warmupBytes"], spec["size"]))
-        one_pass(spec, spec["size"])
+        for _ in range(spec["warmupPasses"]):
+            one_pass(spec, spec["size"])
     return one_pass(spec, spec["size"])
 
 

@@ -190,19 +190,18 @@ function pagesReadSync(spec, offsets, warmup) {
 // Sequential passes over the whole file, reading the first byte of every page (W3, W3L, W5).
 
 /**
- * With `warmupBytes`, runs `pass` over that much of the file and then over the whole file
- * (each with its own manager, closed after) before the measured pass: they fault in Node's own
- * code pages and let the JIT compile the loop, so neither counts in the measured pass's time
- * or RSS growth. One short pass is not enough: V8 then compiled the package's pass again during
- * the measured one, on its helper threads, which process CPU counts (2 MiB windows: 32-34 ms
- * of process CPU after a 256 MiB warm-up, 23-24 ms with the whole pass added; fs.readSync
- * 1 MiB: 47-48 and 51 ms).
+ * With `warmupBytes`, runs `pass` over that much of the file and then `warmupPasses` times over
+ * the whole file (each with its own manager, closed after) before the measured pass: they fault
+ * in Node's own code pages and let the JIT compile the loop and what each miss calls, so
+ * neither counts in the measured pass's time or RSS growth. Too few, and V8 compiled the
+ * package's pass again during the measured one, on its helper threads, which process CPU
+ * counts (bench.js, WARMUP_PASSES).
  */
 function warmed(pass) {
   return (spec) => {
     if (spec.warmupBytes) {
       pass(spec, Math.min(spec.warmupBytes, spec.size))
-      pass(spec, spec.size)
+      for (let i = 0; i < spec.warmupPasses; i++) pass(spec, spec.size)
     }
     return pass(spec, spec.size)
   }

@@ -38,6 +38,30 @@ test("a Buffer handed out keeps the file's bytes after unuseRegion() + collect()
   }
 })
 
+test('Buffers over more windows than the facade notes between two native calls all keep their bytes when every window goes', (t) =>
+  scope((use) => {
+    // The facade notes a Buffer handed out in the mailbox (room for MAILBOX_EXPOSED_CAPACITY
+    // ids) and tells the native manager at once when it is full; the manager reads the notes
+    // only when it lets a region go. 80 windows handed out with no eviction between fill the
+    // mailbox and take the other path too; collect() then lets them all go in one call.
+    const windows = 80
+    const f = use(patternedFile(windows * G, 'retain_many_noted'))
+    const man = use(new SlidingWindowMapManager({ windowSize: G }))
+    const held: Buffer[] = []
+    const cursors = []
+    for (let w = 0; w < windows; w++) {
+      const c = man.makeCursor(f.path)
+      c.useRegion(w * G + 7, G - 7)
+      held.push(c.buffer())
+      cursors.push(c)
+    }
+    t.is(man.stats().misses, windows, 'one window each')
+    for (const c of cursors) c.release()
+    t.is(man.collect(), windows)
+    t.is(man.stats().retainedBytes, windowsOutliveUse ? windows * G : 0, 'every window retained for its Buffer')
+    for (let w = 0; w < windows; w++) letGoBytes(t, held[w], f.data.subarray(w * G + 7, (w + 1) * G), `window ${w}`)
+  }))
+
 test('a region whose Buffer never left the package is unmapped at once, not retained', (t) =>
   scope((use) => {
     const f = use(patternedFile(4 * G, 'retain_internal'))

@@ -176,6 +176,23 @@ export class StaticWindowMapManager {
     return { flags: this._truncation[chunk], slot: slot % native.GUARD_CHUNK_SLOTS }
   }
 
+  /**
+   * Region `id` was handed out as a Buffer: noted in the mailbox, which the native manager
+   * reads before it lets any region go, so a miss that hands out its window makes no call
+   * of its own; with the mailbox full, told at once.
+   * @internal
+   */
+  _expose(id: number): void {
+    const mailbox = this._mailbox
+    const count = mailbox[native.MAILBOX_EXPOSED_COUNT]
+    if (count < native.MAILBOX_EXPOSED_CAPACITY) {
+      mailbox[native.MAILBOX_EXPOSED_IDS + count] = id
+      mailbox[native.MAILBOX_EXPOSED_COUNT] = count + 1
+    } else {
+      this._native.expose(id)
+    }
+  }
+
   /** @internal */
   _unuse(id: number): void {
     this._settle(this._native.unuseRegion(id))
@@ -238,7 +255,7 @@ class ManagedRegion implements RegionOwner {
   }
 
   expose(): void {
-    this.manager._native.expose(this.id)
+    this.manager._expose(this.id)
   }
 
   passed(): void {

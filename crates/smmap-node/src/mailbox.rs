@@ -1,12 +1,16 @@
 //! A small array of numbers shared with the facade, so a cursor's miss is one native call:
 //! the call returns the new region's ArrayBuffer and leaves its bounds here, and every call
 //! that unmaps leaves the retired region ids here instead of the facade asking for them with
-//! a call of its own (a Node-API call through napi-rs costs ~0.4 µs; a miss made four).
+//! a call of its own (a Node-API call through napi-rs costs ~0.2-0.4 µs; a miss made four).
+//! The other way, the facade leaves here the ids of regions it has handed a Buffer over, and
+//! the native side reads them before it decides how to let any region go (`retire.rs`).
 //!
 //! Layout (f64 cells, indices exported to the facade as `MAILBOX_*` constants):
-//! `[NEW_ID, NEW_OFS, NEW_SIZE, NEW_SLOT, RETIRED_COUNT, RETIRED_OVERFLOW, NEW_FILE, ids...]`.
-//! The native side appends retired ids and raises `RETIRED_OVERFLOW` when they do not fit
-//! (the rest wait for `takeRetired()`); the facade reads them and sets `RETIRED_COUNT` to 0.
+//! `[NEW_ID, NEW_OFS, NEW_SIZE, NEW_SLOT, RETIRED_COUNT, RETIRED_OVERFLOW, NEW_FILE,
+//! retired ids..., EXPOSED_COUNT, exposed ids...]`. The native side appends retired ids and
+//! raises `RETIRED_OVERFLOW` when they do not fit (the rest wait for `takeRetired()`); the
+//! facade reads them and sets `RETIRED_COUNT` to 0. The facade appends exposed ids while they
+//! fit (else it calls `expose()`); the native side takes them and sets `EXPOSED_COUNT` to 0.
 
 use napi_derive::napi;
 
@@ -36,6 +40,15 @@ pub const MAILBOX_NEW_FILE: u32 = 6;
 /// The first retired id.
 #[napi]
 pub const MAILBOX_RETIRED_IDS: u32 = 7;
+/// How many exposed ids follow `MAILBOX_EXPOSED_IDS`.
+#[napi]
+pub const MAILBOX_EXPOSED_COUNT: u32 = 64;
+/// The first exposed id.
+#[napi]
+pub const MAILBOX_EXPOSED_IDS: u32 = 65;
+/// How many exposed ids fit.
+#[napi]
+pub const MAILBOX_EXPOSED_CAPACITY: u32 = (CELLS - EXPOSED_IDS) as u32;
 
 const NEW_ID: usize = MAILBOX_NEW_ID as usize;
 const NEW_OFS: usize = MAILBOX_NEW_OFS as usize;
@@ -45,7 +58,11 @@ const RETIRED_COUNT: usize = MAILBOX_RETIRED_COUNT as usize;
 const RETIRED_OVERFLOW: usize = MAILBOX_RETIRED_OVERFLOW as usize;
 const NEW_FILE: usize = MAILBOX_NEW_FILE as usize;
 const RETIRED_IDS: usize = MAILBOX_RETIRED_IDS as usize;
-const CELLS: usize = 64;
+/// Retired ids end where the exposed count starts.
+const RETIRED_END: usize = MAILBOX_EXPOSED_COUNT as usize;
+const EXPOSED_COUNT: usize = MAILBOX_EXPOSED_COUNT as usize;
+const EXPOSED_IDS: usize = MAILBOX_EXPOSED_IDS as usize;
+const CELLS: usize = 96;
 
 pub struct Mailbox {
     cells: PinnedArrayBuffer,
@@ -98,13 +115,23 @@ impl Mailbox {
     /// Appends a retired id; false when the mailbox is full (the caller keeps it).
     pub fn push_retired(&self, id: f64) -> bool {
         let count = self.get(RETIRED_COUNT) as usize;
-        if RETIRED_IDS + count >= CELLS {
+        if RETIRED_IDS + count >= RETIRED_END {
             self.set(RETIRED_OVERFLOW, 1.0);
             return false;
         }
         self.set(RETIRED_IDS + count, id);
         self.set(RETIRED_COUNT, (count + 1) as f64);
         true
+    }
+
+    /// Takes the ids of the regions the facade handed a Buffer over since the last time,
+    /// emptying the list.
+    pub fn take_exposed(&self) -> impl Iterator<Item = f64> + '_ {
+        // The facade never writes a count past the capacity; clamped all the same, so the
+        // reads below stay inside the cells whatever the cell holds.
+        let count = (self.get(EXPOSED_COUNT) as usize).min(MAILBOX_EXPOSED_CAPACITY as usize);
+        self.set(EXPOSED_COUNT, 0.0);
+        (0..count).map(move |i| self.get(EXPOSED_IDS + i))
     }
 
     /// The ids kept by the caller were handed over.

@@ -284,12 +284,11 @@ impl NativeManager {
     }
 
     /// The facade handed a Buffer over `region` to its caller: from now on the region stays
-    /// mapped while that Buffer can reach it, whatever the manager does.
+    /// mapped while that Buffer can reach it, whatever the manager does. The facade leaves
+    /// the id in the mailbox instead while there is room (see `mailbox.rs`).
     #[napi]
     pub fn expose(&mut self, region: f64) {
-        if let Some(view) = self.core.retirement().views.get_mut(&(region as RegionId)) {
-            view.exposed = true;
-        }
+        self.core.retirement().expose(region as RegionId);
     }
 
     /// A sequential pass moved past `region`: its clean pages go back if no cursor uses it by

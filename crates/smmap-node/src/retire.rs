@@ -35,8 +35,30 @@ pub struct Retirement {
     pub passed: PassedBehind,
 }
 
+impl Retirement {
+    /// Marks the view of `id` exposed: the facade handed a Buffer over its region.
+    pub fn expose(&mut self, id: RegionId) {
+        mark_exposed(&mut self.views, id);
+    }
+
+    /// Applies the exposures the facade left in the mailbox since the last call. Every
+    /// decision on how a region goes reads `exposed`, so each is preceded by this.
+    fn take_exposures(&mut self) {
+        for id in self.mailbox.take_exposed() {
+            mark_exposed(&mut self.views, id as RegionId);
+        }
+    }
+}
+
+fn mark_exposed(views: &mut HashMap<RegionId, RegionView>, id: RegionId) {
+    if let Some(view) = views.get_mut(&id) {
+        view.exposed = true;
+    }
+}
+
 impl Retire for Retirement {
     fn retire(&mut self, id: RegionId, region: Region, forced: bool) {
+        self.take_exposures();
         match self.views.remove(&id) {
             Some(view)
                 if (forced || !view.exposed || !MAPPINGS_MAY_OUTLIVE_USE) && !self.finalizing =>

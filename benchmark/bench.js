@@ -263,7 +263,7 @@ function makeOffsets(dir) {
     w1: offsetList(dir, 'w1', randomOffsets(1_000_000, SIZE_A - 64, 1, 0x9e3779b9)),
     w1warm: offsetList(dir, 'w1warm', randomOffsets(100_000, SIZE_A - 64, 1, 0x7f4a7c15)),
     w2: offsetList(dir, 'w2', randomOffsets(20_000, SIZE_A - PAGE, PAGE, 0x85ebca6b)),
-    w2warm: offsetList(dir, 'w2warm', randomOffsets(2_000, SIZE_A - PAGE, PAGE, 0xc2b2ae35)),
+    w2warm: offsetList(dir, 'w2warm', randomOffsets(10_000, SIZE_A - PAGE, PAGE, 0xc2b2ae35)),
     w4: offsetList(dir, 'w4', randomOffsets(1_000_000, SIZE_B - 4, 1, 0x27d4eb2f)),
     w4warm: offsetList(dir, 'w4warm', randomOffsets(100_000, SIZE_B - 4, 1, 0x165667b1)),
     cold: offsetList(dir, 'cold', randomOffsets(COLD_READS, SIZE_A - PAGE, PAGE, 0xd3a2646c)),

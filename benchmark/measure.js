@@ -26,6 +26,19 @@ function done(start, sum, extra = {}, man = null) {
   return out
 }
 
+/**
+ * Runs `loop` over the warm-up list twice before the timed call. Once is not enough: V8 then
+ * compiled only the loop's running frame (on-stack replacement), and compiled the loop whole
+ * on its helper threads during the timed call, which process CPU counts. And the list must be
+ * long enough for what each read calls to be compiled too: with 2,000 reads before W2's timed
+ * 20,000, V8 compiled the whole miss path during the timed loop (process CPU 12% above the
+ * main thread's); with 2 x 10,000, only 4% (`node --trace-opt`).
+ */
+function warmUp(loop, list) {
+  loop(list)
+  loop(list)
+}
+
 /** The first byte of every page of `block[0, length)`: proof that a pass read what it claims. */
 function pageSum(block, length) {
   let sum = 0
@@ -33,4 +46,4 @@ function pageSum(block, length) {
   return sum
 }
 
-module.exports = { PAGE, done, manager, pageSum }
+module.exports = { PAGE, done, manager, pageSum, warmUp }

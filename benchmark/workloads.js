@@ -8,7 +8,7 @@ const fs = require('node:fs')
 const { SlidingWindowMapBuffer, StaticWindowMapManager } = require('..')
 const { asyncForAwait, asyncBufferStream, asyncReadStream, asyncIdleWhileRead } = require('./event-loop')
 const { clock, readOffsets, rssPeak } = require('./harness')
-const { PAGE, done, manager, pageSum } = require('./measure')
+const { PAGE, done, manager, pageSum, warmUp } = require('./measure')
 
 const HUGE = 2 * 1024 * 1024
 /**
@@ -33,7 +33,7 @@ function readsMapped(spec, offsets, warmup) {
       for (let i = 0; i < list.length; i++) sum = (sum + buf.readUInt32LE(list[i])) >>> 0
       return sum
     }
-    loop(warmup) // the JIT, and (W4) a budget already full: the steady state the demo is in
+    warmUp(loop, warmup) // the JIT, and (W4) a budget already full: the steady state the demo is in
     const start = clock()
     const sum = loop(offsets)
     const out = done(start, sum, {}, man)
@@ -57,7 +57,7 @@ function readsReadSync(spec, offsets, warmup) {
       }
       return sum
     }
-    loop(warmup)
+    warmUp(loop, warmup)
     const start = clock()
     return done(start, loop(offsets))
   } finally {
@@ -72,7 +72,7 @@ function readsMemory(spec, offsets, warmup) {
     for (let i = 0; i < list.length; i++) sum = (sum + memory.readUInt32LE(list[i])) >>> 0
     return sum
   }
-  loop(warmup)
+  warmUp(loop, warmup)
   const start = clock()
   return done(start, loop(offsets))
 }
@@ -91,7 +91,7 @@ function viewsCursor(spec, offsets, warmup) {
       for (let i = 0; i < list.length; i++) sum += cursor.useRegion(list[i], spec.read).buffer()[0]
       return sum
     }
-    loop(warmup)
+    warmUp(loop, warmup)
     const start = clock()
     const sum = loop(offsets)
     const out = done(start, sum, { touched }, man)
@@ -110,7 +110,7 @@ function viewsMemory(spec, offsets, warmup) {
     for (let i = 0; i < list.length; i++) sum += memory.subarray(list[i], list[i] + spec.read)[0]
     return sum
   }
-  loop(warmup)
+  warmUp(loop, warmup)
   const start = clock()
   return done(start, loop(offsets))
 }
@@ -132,7 +132,7 @@ function pagesCursor(spec, offsets, warmup) {
       }
       return sum
     }
-    loop(warmup) // W2's steady state: the budget is full and every miss evicts
+    warmUp(loop, warmup) // W2's steady state: the budget is full and every miss evicts
     const start = clock()
     const sum = loop(offsets)
     cursor.release()
@@ -156,7 +156,7 @@ function pagesBuffer(spec, offsets, warmup) {
       }
       return sum
     }
-    loop(warmup)
+    warmUp(loop, warmup)
     const start = clock()
     return done(start, loop(offsets), {}, man)
   } finally {
@@ -179,7 +179,7 @@ function pagesReadSync(spec, offsets, warmup) {
       }
       return sum
     }
-    loop(warmup)
+    warmUp(loop, warmup)
     const start = clock()
     return done(start, loop(offsets), rss.result(spec))
   } finally {

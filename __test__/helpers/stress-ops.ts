@@ -6,6 +6,7 @@ import zlib = require('node:zlib')
 import smmap = require('smmap')
 import files = require('./files')
 import * as check from './stress-check'
+import pkg = require('./smmap')
 
 export interface StressFile {
   key: string | number
@@ -76,6 +77,9 @@ export interface Ctx {
   limitErrors: number
   bytesVerified: number
   staleViewsChecked: number
+  /** Views kept of windows over one pane: through a pane's ArrayBuffer, and through the whole window's. */
+  paneViews: number
+  wholeViewsOverPane: number
   cursorsMade: number
   buffersMade: number
 }
@@ -87,6 +91,8 @@ interface Op {
 }
 
 const MAX_STALE = 24
+/** The bytes of one pane of a window's views (see view.rs). */
+const VIEW_PANE: number = pkg.binding().VIEW_PANE
 /**
  * The files that grow in place (by index: a 4095-byte and a 65,636-byte one), never replaced:
  * readers of a replaced file's old copy would read a file that did not grow. The other small
@@ -154,6 +160,10 @@ function verify(ctx: Ctx, what: string, view: Uint8Array, file: number, ofs: num
 
 function remember(ctx: Ctx, m: ManagerState, cursor: smmap.WindowCursor, view: Buffer, file: number, ofs: number): void {
   if (view.length === 0) return
+  if ((cursor.region()?.size() ?? 0) > VIEW_PANE) {
+    if (view.buffer.byteLength > VIEW_PANE) ctx.wholeViewsOverPane++
+    else ctx.paneViews++
+  }
   if (ctx.stale.length >= MAX_STALE) ctx.stale.splice(Math.floor(ctx.rand() * MAX_STALE), 1)
   ctx.stale.push({ manager: m.manager, region: check.heldRegion(cursor), view, length: view.length, file, ofs })
 }

@@ -39,6 +39,9 @@ export interface StressResult {
   limitErrors: number
   bytesVerified: number
   staleViewsChecked: number
+  /** Views kept of windows over one 16 MiB pane: through a pane, and through the whole window. */
+  paneViews: number
+  wholeViewsOverPane: number
   /** Asynchronous consumers (zlib, fs.write) that finished and were checked. */
   asyncChecked: number
   /** Files replaced at their path (an identical copy renamed over them) during the run. */
@@ -52,8 +55,12 @@ export interface StressResult {
   ms: number
 }
 
-/** Sizes of the stress files: empty-ish, unaligned tails, one window, and larger than the biggest budget. */
-const FILE_SIZES = [1, 4095, 3 * 4096 + 1, 65536 + 100, 262_139, (1 << 20) + 7, (3 << 20) + 1234, 9_000_005]
+/**
+ * Sizes of the stress files: empty-ish, unaligned tails, one window, larger than the biggest
+ * budget but one, and one whose windows span several 16 MiB panes (VIEW_PANE), so views of a
+ * pane, of a whole window and of the two together are handed out and let go of.
+ */
+const FILE_SIZES = [1, 4095, 3 * 4096 + 1, 65536 + 100, 262_139, (1 << 20) + 7, (3 << 20) + 1234, (40 << 20) + 4321, 9_000_005]
 
 /** One manager per line: the extremes of the ranges first, then random ones. */
 function managerConfigs(rand: () => number): Array<{ sliding: boolean; options: smmap.ManagerOptions }> {
@@ -65,6 +72,8 @@ function managerConfigs(rand: () => number): Array<{ sliding: boolean; options: 
     { sliding: true, options: { windowSize: r(4096, 1 << 20), maxMemorySize: r(64 << 10, 8 << 20), maxOpenHandles: r(2, 64) } },
     { sliding: false, options: { maxMemorySize: 64 << 10, maxOpenHandles: 2 } },
     { sliding: false, options: { windowSize: r(4096, 1 << 20), maxMemorySize: r(64 << 10, 8 << 20), maxOpenHandles: r(2, 64) } },
+    // Windows over a pane: made of several panes, some viewed alone and some whole.
+    { sliding: true, options: { windowSize: r(17 << 20, 40 << 20), maxMemorySize: r(20 << 20, 96 << 20), maxOpenHandles: r(2, 16) } },
   ]
 }
 
@@ -127,6 +136,8 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     limitErrors: 0,
     bytesVerified: 0,
     staleViewsChecked: 0,
+    paneViews: 0,
+    wholeViewsOverPane: 0,
     cursorsMade: 0,
     buffersMade: 0,
   }
@@ -183,6 +194,8 @@ export async function runStress(options: StressOptions): Promise<StressResult> {
     limitErrors: ctx.limitErrors,
     bytesVerified: ctx.bytesVerified,
     staleViewsChecked: ctx.staleViewsChecked,
+    paneViews: ctx.paneViews,
+    wholeViewsOverPane: ctx.wholeViewsOverPane,
     asyncChecked: ctx.asyncChecked,
     filesReplaced: ctx.filesReplaced,
     filesGrown: ctx.filesGrown,

@@ -6,11 +6,9 @@
  *   cc -O2 -o /tmp/miss-floor benchmark/probes/miss-floor.c && /tmp/miss-floor FILE
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -56,11 +54,10 @@ static long run(int fd, const uint64_t *offsets, long count) {
 
 int main(int argc, char **argv) {
   if (argc < 2) return fprintf(stderr, "usage: %s FILE\n", argv[0]), 2;
-  int fd = open(argv[1], O_RDONLY);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0) return perror(argv[1]), 1;
-  uint64_t *warmup = random_offsets(10000, st.st_size - READ, READ, 0xc2b2ae35);
-  uint64_t *timed = random_offsets(20000, st.st_size - READ, READ, 0x85ebca6b);
+  long file_size;
+  int fd = open_file(argv[1], &file_size);
+  uint64_t *warmup = random_offsets(10000, file_size - READ, READ, 0xc2b2ae35);
+  uint64_t *timed = random_offsets(20000, file_size - READ, READ, 0x85ebca6b);
   run(fd, warmup, 10000);
   run(fd, warmup, 10000);
   double start = cpu_ns();

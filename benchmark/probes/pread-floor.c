@@ -4,20 +4,17 @@
  *   cc -O2 -o /tmp/pread-floor benchmark/probes/pread-floor.c && /tmp/pread-floor FILE
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probe.h"
 
 int main(int argc, char **argv) {
   if (argc < 2) return fprintf(stderr, "usage: %s FILE\n", argv[0]), 2;
-  int fd = open(argv[1], O_RDONLY);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0) return perror(argv[1]), 1;
+  long file_size;
+  int fd = open_file(argv[1], &file_size);
   const long reads = 1000000;
-  uint64_t *offsets = random_offsets(reads, st.st_size - 4, 1, 0x27d4eb2f);
+  uint64_t *offsets = random_offsets(reads, file_size - 4, 1, 0x27d4eb2f);
   uint32_t sum = 0, word;
   /* The first pass warms the page-cache lookup's own caches, as the workloads' warm-up does. */
   for (int pass = 0; pass < 3; pass++) {

@@ -1,10 +1,25 @@
-/* What the probes share: the workloads' offsets and two clocks. */
+/* What the probes share: opening the file, the workloads' offsets and two clocks. */
 #ifndef PROBE_H
 #define PROBE_H
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+
+/* The probe's file, opened for reading, with its size in `*size`; exits naming it if it cannot. */
+static inline int open_file(const char *path, long *size) {
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    perror(path);
+    exit(1);
+  }
+  *size = st.st_size;
+  return fd;
+}
 
 /* Nanoseconds of this process's CPU time, as the warm workloads are judged. */
 static inline double cpu_ns(void) {

@@ -7,23 +7,20 @@
  *   /tmp/window-touch FILE 1048576; /tmp/window-touch FILE 2097152
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probe.h"
 
 int main(int argc, char **argv) {
   if (argc < 3) return fprintf(stderr, "usage: %s FILE WINDOW_BYTES\n", argv[0]), 2;
-  int fd = open(argv[1], O_RDONLY);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0) return perror(argv[1]), 1;
+  long file_size;
+  int fd = open_file(argv[1], &file_size);
   const long window = atol(argv[2]), page = 4096, group = 65536;
   if (window <= 0 || window % group) return fprintf(stderr, "WINDOW_BYTES: a multiple of 64 KiB\n"), 2;
-  const long size = st.st_size - st.st_size % window;
+  const long size = file_size - file_size % window;
   volatile unsigned sum = 0;
   double mapped_ns = 0, start = wall_ns();
   for (long ofs = 0; ofs < size; ofs += window) {

@@ -42,21 +42,28 @@ function makeDemoFile(size) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmap-demo-'))
   const file = path.join(dir, 'demo.bin')
   const block = Buffer.alloc(FS_BLOCK)
-  const fd = fs.openSync(file, 'w')
+  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true })
   const report = progress('writing demo file', size)
   try {
-    for (let ofs = 0; ofs < size; ofs += FS_BLOCK) {
-      for (let i = 0; i < FS_BLOCK; i++) block[i] = (ofs + i) % 251
-      for (let page = 0; page < FS_BLOCK; page += 4096) block.writeDoubleLE(ofs + page, page)
-      fs.writeSync(fd, block, 0, Math.min(FS_BLOCK, size - ofs), ofs)
-      report(ofs + FS_BLOCK)
+    const fd = fs.openSync(file, 'w')
+    try {
+      for (let ofs = 0; ofs < size; ofs += FS_BLOCK) {
+        for (let i = 0; i < FS_BLOCK; i++) block[i] = (ofs + i) % 251
+        for (let page = 0; page < FS_BLOCK; page += 4096) block.writeDoubleLE(ofs + page, page)
+        fs.writeSync(fd, block, 0, Math.min(FS_BLOCK, size - ofs), ofs)
+        report(ofs + FS_BLOCK)
+      }
+      // Written data left dirty would be flushed to disk during the measurements.
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
     }
-    // Written data left dirty would be flushed to disk during the measurements.
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+  } catch (error) {
+    // A full disk, say: the half-written file goes, and main() never gets to clean it up.
+    cleanup()
+    throw error
   }
-  return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+  return { file, cleanup }
 }
 
 function seconds(start) {

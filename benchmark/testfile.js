@@ -59,8 +59,9 @@ function looksComplete(file) {
 
 /**
  * Writes `size` patterned bytes to `file` in `block`-byte writes under a temporary name, then
- * fsyncs and renames it, so an interrupted run leaves no half file and no dirty pages are left
- * for writeback to flush in the middle of a later measurement. The block size decides the
+ * fsyncs and renames it, so an interrupted run leaves no half file under `file`'s name (a failed
+ * write removes the temporary one too) and no dirty pages are left for writeback to flush in
+ * the middle of a later measurement. The block size decides the
  * page-cache folios the file is left in: 8 MiB writes leave 2 MiB folios on ext4 (Linux
  * 6.18), 1 MiB writes leave small ones.
  */
@@ -71,13 +72,19 @@ function writePatterned(file, size, block) {
   const buffer = Buffer.alloc(block)
   const fd = fs.openSync(partial, 'w')
   try {
-    for (let ofs = 0; ofs < size; ofs += block) {
-      fillBlock(buffer, template, ofs)
-      fs.writeSync(fd, buffer, 0, Math.min(block, size - ofs), ofs)
+    try {
+      for (let ofs = 0; ofs < size; ofs += block) {
+        fillBlock(buffer, template, ofs)
+        fs.writeSync(fd, buffer, 0, Math.min(block, size - ofs), ofs)
+      }
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
     }
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+  } catch (error) {
+    // A full disk, say: the half-written file goes too.
+    fs.rmSync(partial, { force: true })
+    throw error
   }
   fs.renameSync(partial, file)
 }
